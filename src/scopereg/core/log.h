@@ -55,8 +55,4 @@ inline void Info(std::string_view msg, std::initializer_list<Field> f = {}) { Wr
 inline void Warn(std::string_view msg, std::initializer_list<Field> f = {}) { Write(Level::kWarn, msg, f); }
 inline void Error(std::string_view msg, std::initializer_list<Field> f = {}) { Write(Level::kError, msg, f); }
 
-// Appends `s` to `out` as a JSON string literal (with quotes), escaping
-// control characters and invalid UTF-8 bytes.
-void AppendJsonString(std::string& out, std::string_view s);
-
 }  // namespace scopereg::log

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "scopereg/core/strings.h"
 #include "testing/temp_dir.h"
 
 namespace scopereg {
@@ -13,7 +14,7 @@ namespace {
 
 TEST(LogTest, JsonStringEscapesControlAndInvalidUtf8) {
   std::string out;
-  log::AppendJsonString(out, std::string("a\"b\\c\n\x01\xff\xc3\xa9", 10));
+  AppendJsonString(out, std::string("a\"b\\c\n\x01\xff\xc3\xa9", 10));
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\\ufffd\xc3\xa9\"");
   EXPECT_TRUE(nlohmann::json::accept(out));
 }
