@@ -336,8 +336,9 @@ def redact(text):
 
 
 def _go_escape_path(path):
-    # url.URL.EscapedPath(): unreserved plus $&+,/:;=@ stay literal.
-    return urllib.parse.quote(path, safe="/$&+,:;=@-._~")
+    # url.Parse + URL.String() on the path reggie builds: characters that
+    # validEncoded() accepts (unreserved, sub-delims, ":@[]/") stay literal.
+    return urllib.parse.quote(path, safe="/!$&'()*+,;=:@[]-._~")
 
 
 def _encode_query(params):
