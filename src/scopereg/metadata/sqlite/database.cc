@@ -219,9 +219,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, co
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  auto open_error = [&](int code, const char* detail) {
+    return Status(StatusCodeForSqlite(code), "sqlite: open " + path + ": " + detail);
+  };
   if (rc != SQLITE_OK) {
-    Status status(StatusCodeForSqlite(rc),
-                  "sqlite: open " + path + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+    Status status = open_error(rc, db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close_v2(db);
     return status;
   }
@@ -230,12 +232,16 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, co
   // SQLite opens a write-protected file read-only without complaint; say so
   // now rather than on the first write.
   if (sqlite3_db_readonly(db, "main") == 1) {
-    return Status::Unavailable("sqlite: open " + path + ": the database file is read-only");
+    return open_error(SQLITE_READONLY, "the database file is read-only");
   }
   sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
-  SCOPEREG_RETURN_IF_ERROR(c->Execute(options.full_sync
-                                          ? "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"
-                                          : "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON"));
+  // The first statement reads the header: a file that is not a database
+  // fails here.
+  rc = sqlite3_exec(db,
+                    options.full_sync ? "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"
+                                      : "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
+                    nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return open_error(rc, sqlite3_errmsg(db));
   return c;
 }
 
