@@ -62,7 +62,9 @@ class HashingUploadWriter : public UploadWriter {
   // returned (flush buffers, release locks). An error fails Finish.
   virtual Status Close() = 0;
 
-  // The state the writer started from, for backend fields (backend_state).
+  // The state the writer started from. A backend that keeps its own
+  // progress (S3: the multipart part list) updates backend_state here;
+  // Finish returns it along with the new offset and hash state.
   UploadState& state() { return state_; }
 
  private:

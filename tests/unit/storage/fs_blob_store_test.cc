@@ -112,6 +112,17 @@ TEST_F(FsBlobStoreTest, OpenCreatesANestedRootAndAcceptsATrailingSlash) {
   EXPECT_TRUE(stdfs::is_directory(dir_.path() / "a/b/c/uploads"));
 }
 
+TEST_F(FsBlobStoreTest, ARelativeRootIsResolvedOnce) {
+  const stdfs::path cwd = stdfs::current_path();
+  stdfs::current_path(dir_.path());
+  auto store = FsBlobStore::Open("relative/root", clock_);
+  stdfs::current_path(cwd);  // the store must not depend on the working directory any more
+  ASSERT_OK(store);
+  EXPECT_EQ((*store)->root(), (dir_.path() / "relative/root").string());
+  ASSERT_OK((*store)->Put(oci::Digest::Sha256Of("x"), "x"));
+  EXPECT_TRUE(stdfs::exists(dir_.path() / "relative/root/blobs/sha256"));
+}
+
 TEST_F(FsBlobStoreTest, OpenOnAFileIsUnavailable) {
   WriteFile(root() / "plain-file", "x");
   EXPECT_STATUS(FsBlobStore::Open((root() / "plain-file").string(), clock_), StatusCode::kUnavailable);

@@ -193,9 +193,13 @@ class FsUploadWriter final : public HashingUploadWriter {
 FsBlobStore::FsBlobStore(std::string root, const Clock& clock) : root_(std::move(root)), clock_(clock) {}
 
 Result<std::unique_ptr<FsBlobStore>> FsBlobStore::Open(std::string root, const Clock& clock) {
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
   if (root.empty()) return Status::InvalidArgument("blob store root is empty");
+  // Absolute, so that every later path means the same whatever the working
+  // directory of the process becomes.
   std::error_code ec;
+  root = std::filesystem::absolute(root, ec).lexically_normal().string();
+  if (ec) return Status::Unavailable("resolve blob store root " + root + ": " + ec.message());
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
   std::filesystem::create_directories(root, ec);
   if (ec) return Status::Unavailable("create blob store root " + root + ": " + ec.message());
   for (const char* dir : {"blobs", "uploads", "tmp"}) {

@@ -41,8 +41,10 @@
 //   kUnavailable: any I/O failure of this host (ENOSPC, EIO, EDQUOT, EROFS,
 //     EACCES...), with the errno text and the path; retrying after the
 //     operator fixes the disk works.
-//   kInvalidArgument: a digest that is not sha256/sha512, or an upload id that
-//     is not a lower-case UUID (storage/layout.h), before any file is touched.
+//   kInvalidArgument: a digest that is not sha256/sha512, an upload id that
+//     is not a lower-case UUID (storage/layout.h), or an UploadState whose
+//     hash_state does not belong to its hash_algorithm; before any file is
+//     touched.
 //   kAborted: OpenUpload/CommitUpload while another writer of that upload is
 //     alive (see Writers).
 //
@@ -61,7 +63,7 @@ namespace scopereg::storage {
 
 class FsBlobStore final : public BlobStore {
  public:
-  // Creates root and its three directories as needed, and removes files in
+  // Creates root (made absolute) and its three directories as needed, and removes files in
   // tmp/ left by Puts that crashed more than an hour ago (by `clock`; a live
   // Put takes milliseconds, so a second process on the same root is safe).
   // kUnavailable if root cannot be created or is not a directory.
