@@ -49,8 +49,8 @@ struct App::Impl {
   Config config;
   const Clock* clock;
   std::unique_ptr<DataDirLock> lock;
-  std::unique_ptr<metadata::sqlite::SqliteMetadataStore> metadata;
-  std::unique_ptr<storage::fs::FsBlobStore> blobs;
+  std::unique_ptr<metadata::SqliteMetadataStore> metadata;
+  std::unique_ptr<storage::FsBlobStore> blobs;
   std::unique_ptr<api::AccessController> access;
   std::unique_ptr<api::RepositoryEventSink> events;
   std::unique_ptr<api::Registry> registry;
@@ -102,12 +102,12 @@ Status App::Start() {
   const Config& cfg = im.config;
   SCOPEREG_ASSIGN_OR_RETURN(im.lock, DataDirLock::Acquire(cfg.data_dir));
 
-  metadata::sqlite::SqliteOptions sqlite_options;
+  metadata::SqliteOptions sqlite_options;
   sqlite_options.full_sync = cfg.sqlite_synchronous_full;
   SCOPEREG_ASSIGN_OR_RETURN(im.metadata,
-                            metadata::sqlite::SqliteMetadataStore::Open(cfg.ResolvedSqlitePath(), *im.clock, sqlite_options));
+                            metadata::SqliteMetadataStore::Open(cfg.ResolvedSqlitePath(), *im.clock, sqlite_options));
   SCOPEREG_RETURN_IF_ERROR(im.metadata->Migrate());
-  SCOPEREG_ASSIGN_OR_RETURN(im.blobs, storage::fs::FsBlobStore::Open(cfg.ResolvedStorageRoot(), *im.clock));
+  SCOPEREG_ASSIGN_OR_RETURN(im.blobs, storage::FsBlobStore::Open(cfg.ResolvedStorageRoot(), *im.clock));
 
   im.access = std::make_unique<api::AllowAllAccessController>();
   im.events = std::make_unique<api::NullEventSink>();

@@ -109,9 +109,9 @@ int Gc(const CommonFlags& flags, bool dry_run, const std::string& grace) {
     return 1;
   }
   const Clock& clock = SystemClock::Instance();
-  metadata::sqlite::SqliteOptions so;
+  metadata::SqliteOptions so;
   so.full_sync = config->sqlite_synchronous_full;
-  auto meta = metadata::sqlite::SqliteMetadataStore::Open(config->ResolvedSqlitePath(), clock, so);
+  auto meta = metadata::SqliteMetadataStore::Open(config->ResolvedSqlitePath(), clock, so);
   if (!meta.ok()) {
     std::fprintf(stderr, "scopereg gc: %s\n", meta.status().ToString().c_str());
     return 1;
@@ -120,7 +120,7 @@ int Gc(const CommonFlags& flags, bool dry_run, const std::string& grace) {
     std::fprintf(stderr, "scopereg gc: %s\n", m.ToString().c_str());
     return 1;
   }
-  auto blobs = storage::fs::FsBlobStore::Open(config->ResolvedStorageRoot(), clock);
+  auto blobs = storage::FsBlobStore::Open(config->ResolvedStorageRoot(), clock);
   if (!blobs.ok()) {
     std::fprintf(stderr, "scopereg gc: %s\n", blobs.status().ToString().c_str());
     return 1;
