@@ -42,7 +42,7 @@ std::string PublicPemFromXY(std::string_view x_b64, std::string_view y_b64) {
 }
 
 std::string PemOfGenerated(const char* curve_or_rsa) {
-  EVP_PKEY* pkey = std::string_view(curve_or_rsa) == "RSA" ? EVP_RSA_gen(2048) : EVP_EC_gen(curve_or_rsa);
+  EVP_PKEY* pkey = std::string_view(curve_or_rsa) == "RSA" ? EVP_RSA_gen(1024) : EVP_EC_gen(curve_or_rsa);
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr);
   char* data = nullptr;
