@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -30,9 +31,6 @@ constexpr std::size_t kSignatureBytes = 64;
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
 };
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 struct SigFree {
   void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
 };
@@ -40,20 +38,12 @@ struct BnFree {
   void operator()(BIGNUM* b) const { BN_free(b); }
 };
 using BioPtr = std::unique_ptr<BIO, BioFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
 // OpenSSL keeps errors in a per-thread queue; leaving them there makes a
 // later unrelated call look like it failed. Every failure path clears it.
 Status OpenSslError(std::string_view what) {
   ERR_clear_error();
   return Status::Internal("openssl: " + std::string(what));
-}
-
-// Fetched once: implicit fetching on every call halves small-message
-// throughput (http-stack.md).
-const EVP_MD* Sha256Md() {
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
 }
 
 // Never prompt for a PEM password (the default callback reads the terminal).
@@ -158,14 +148,73 @@ std::string SigningKey::PublicJwk() const {
          R"(","y":")" + y_b64_ + R"("})";
 }
 
+namespace {
+
+enum class PkeyOp : std::uint8_t { kSign, kVerify };
+
+// Per-thread EVP_PKEY_CTXs, initialised once per key for signing or
+// verifying. Initialising a context looks the algorithm up in the provider
+// tables and allocates; doing it per token cost about a third of an
+// issuance. A context may be reused for many operations with the same key
+// (EVP_PKEY_sign(3)); it holds a reference on its key, so a key address can
+// not be recycled while a slot points at it.
+class ThreadPkeyCtxCache {
+ public:
+  ~ThreadPkeyCtxCache() {
+    for (Slot& s : slots_) EVP_PKEY_CTX_free(s.ctx);
+  }
+  // A context for `op` with `key`, or nullptr if OpenSSL fails.
+  EVP_PKEY_CTX* Get(EVP_PKEY* key, PkeyOp op) {
+    for (Slot& s : slots_) {
+      if (s.key == key && s.op == op && s.ctx != nullptr) return s.ctx;
+    }
+    Slot& victim = slots_[next_++ % slots_.size()];
+    EVP_PKEY_CTX_free(victim.ctx);
+    victim = Slot{};
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
+    const int init = ctx == nullptr ? 0 : op == PkeyOp::kSign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx);
+    if (init != 1) {
+      EVP_PKEY_CTX_free(ctx);
+      return nullptr;
+    }
+    victim = Slot{key, op, ctx};
+    return ctx;
+  }
+  // Drops the context after a failed operation (its state is unknown).
+  void Forget(EVP_PKEY_CTX* ctx) {
+    for (Slot& s : slots_) {
+      if (s.ctx == ctx) {
+        EVP_PKEY_CTX_free(s.ctx);
+        s = Slot{};
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    EVP_PKEY* key = nullptr;
+    PkeyOp op = PkeyOp::kSign;
+    EVP_PKEY_CTX* ctx = nullptr;
+  };
+  std::array<Slot, 4> slots_{};  // a signing key plus a few verification keys
+  std::size_t next_ = 0;
+};
+
+thread_local ThreadPkeyCtxCache tls_pkey_ctx;
+
+}  // namespace
+
 Result<std::string> SigningKey::Sign(std::string_view signing_input) const {
   if (!has_private_) return Status::FailedPrecondition("signing key " + kid_ + " has no private key");
-  MdCtxPtr ctx(EVP_MD_CTX_new());
+  // ES256 signs SHA-256(signing input); hashing here lets the cached
+  // context take the digest directly.
+  const auto digest = Sha256(signing_input);
+  EVP_PKEY_CTX* ctx = tls_pkey_ctx.Get(key_.get(), PkeyOp::kSign);
   std::array<unsigned char, 80> der{};  // a DER P-256 signature is at most 72 bytes
   std::size_t der_len = der.size();
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, Sha256Md(), nullptr, key_.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), der.data(), &der_len, reinterpret_cast<const unsigned char*>(signing_input.data()),
-                     signing_input.size()) != 1) {
+  if (ctx == nullptr) return OpenSslError("ES256 signing context");
+  if (EVP_PKEY_sign(ctx, der.data(), &der_len, digest.data(), digest.size()) != 1) {
+    tls_pkey_ctx.Forget(ctx);
     return OpenSslError("ES256 signing failed");
   }
   const unsigned char* p = der.data();
@@ -189,20 +238,25 @@ bool SigningKey::Verify(std::string_view signing_input, std::string_view signatu
   }
   r.release();  // owned by sig now
   s.release();
-  unsigned char* der = nullptr;
-  const int der_len = i2d_ECDSA_SIG(sig.get(), &der);
-  if (der_len <= 0) {
+  std::array<unsigned char, 80> der{};
+  unsigned char* out = der.data();
+  const int der_len = i2d_ECDSA_SIG(sig.get(), nullptr) <= static_cast<int>(der.size()) ? i2d_ECDSA_SIG(sig.get(), &out)
+                                                                                       : -1;
+  EVP_PKEY_CTX* ctx = der_len > 0 ? tls_pkey_ctx.Get(key_.get(), PkeyOp::kVerify) : nullptr;
+  if (ctx == nullptr) {
     ERR_clear_error();
     return false;
   }
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  const bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, Sha256Md(), nullptr, key_.get()) == 1 &&
-                  EVP_DigestVerify(ctx.get(), der, static_cast<std::size_t>(der_len),
-                                   reinterpret_cast<const unsigned char*>(signing_input.data()),
-                                   signing_input.size()) == 1;
-  OPENSSL_free(der);
-  if (!ok) ERR_clear_error();
-  return ok;
+  const auto digest = Sha256(signing_input);
+  const int rc = EVP_PKEY_verify(ctx, der.data(), static_cast<std::size_t>(der_len), digest.data(), digest.size());
+  if (rc != 1) {
+    // 0 is a plain mismatch and leaves the context usable; anything else is
+    // an error that may not.
+    if (rc != 0) tls_pkey_ctx.Forget(ctx);
+    ERR_clear_error();
+    return false;
+  }
+  return true;
 }
 
 // ---- files ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 
 #include "scopereg/core/crypto.h"
 #include "scopereg/core/encoding.h"
+#include "scopereg/core/strings.h"
 #include "scopereg/oci/name.h"
 
 namespace scopereg::auth {
@@ -52,7 +53,8 @@ class TokenService::Cache {
       return nullptr;
     }
     ++s.hits;
-    s.lru.splice(s.lru.begin(), s.lru, it->second);
+    // The hot token is usually already first: skip the list write then.
+    if (it->second != s.lru.begin()) s.lru.splice(s.lru.begin(), s.lru, it->second);
     return it->second->second;
   }
 
@@ -188,18 +190,44 @@ std::optional<std::uint64_t> ParseHex64(std::string_view s) {
   return v;
 }
 
-json AccessClaim(std::span<const AccessEntry> granted) {
-  json access = json::array();
-  for (const AccessEntry& e : granted) {
+// Claims are written directly rather than through nlohmann::json: it is the
+// issuance hot path and building a DOM doubled the non-crypto cost.
+// AppendJsonString escapes every string, so no input can break the JSON.
+void AppendAccessClaim(std::string& out, std::span<const AccessEntry> granted) {
+  out += '[';
+  for (std::size_t i = 0; i < granted.size(); ++i) {
+    const AccessEntry& e = granted[i];
+    if (i > 0) out += ',';
     if (e.type == AccessType::kCatalog) {
-      access.push_back({{"type", "registry"}, {"name", "catalog"}, {"actions", json::array({"*"})}});
+      out += R"({"type":"registry","name":"catalog","actions":["*"]})";
       continue;
     }
-    json verbs = json::array();
-    for (std::string_view v : DockerVerbs(e.actions)) verbs.push_back(v);
-    access.push_back({{"type", "repository"}, {"name", e.name}, {"actions", std::move(verbs)}});
+    out += R"({"type":"repository","name":)";
+    AppendJsonString(out, e.name);
+    out += R"(,"actions":[)";
+    bool first = true;
+    for (std::string_view v : DockerVerbs(e.actions)) {
+      if (!first) out += ',';
+      first = false;
+      AppendJsonString(out, v);
+    }
+    out += "]}";
   }
-  return access;
+  out += ']';
+}
+
+void AppendMember(std::string& out, std::string_view key, std::string_view value) {
+  out += out.back() == '{' ? "" : ",";
+  AppendJsonString(out, key);
+  out += ':';
+  AppendJsonString(out, value);
+}
+
+void AppendMember(std::string& out, std::string_view key, std::int64_t value) {
+  out += out.back() == '{' ? "" : ",";
+  AppendJsonString(out, key);
+  out += ':';
+  out += std::to_string(value);
 }
 
 }  // namespace
@@ -214,20 +242,28 @@ Result<IssuedToken> TokenService::Issue(const Principal& principal, JwtUse use, 
   out.issued_at = FromUnixSeconds(iat);
   out.expires_at = FromUnixSeconds(iat + out.expires_in);
 
-  json srg = {{"use", JwtUseName(use)}, {"kind", PrincipalKindName(principal.kind)}};
-  json claims = {{"iss", options_.issuer}, {"aud", options_.audience}, {"iat", iat},
-                 {"nbf", iat},             {"exp", iat + out.expires_in}, {"jti", out.jti}};
-  if (principal.kind != PrincipalKind::kAnonymous) {
-    claims["sub"] = principal.name;
-    srg["slot"] = PasswordSlotName(principal.slot);
-    srg["ver"] = Hex64(principal.version);
-    srg["sep"] = Hex64(principal.slot_epoch);
+  std::string payload = "{";
+  payload.reserve(512);
+  AppendMember(payload, "iss", options_.issuer);
+  AppendMember(payload, "aud", options_.audience);
+  if (principal.kind != PrincipalKind::kAnonymous) AppendMember(payload, "sub", principal.name);
+  AppendMember(payload, "iat", iat);
+  AppendMember(payload, "nbf", iat);
+  AppendMember(payload, "exp", iat + out.expires_in);
+  AppendMember(payload, "jti", out.jti);
+  if (use == JwtUse::kAccess) {
+    payload += R"(,"access":)";
+    AppendAccessClaim(payload, granted);
   }
-  claims["srg"] = std::move(srg);
-  if (use == JwtUse::kAccess) claims["access"] = AccessClaim(granted);
-
-  // error_handler_t::replace: dump() must not throw whatever a name holds.
-  const std::string payload = claims.dump(-1, ' ', false, json::error_handler_t::replace);
+  payload += R"(,"srg":{)";
+  AppendMember(payload, "use", JwtUseName(use));
+  AppendMember(payload, "kind", PrincipalKindName(principal.kind));
+  if (principal.kind != PrincipalKind::kAnonymous) {
+    AppendMember(payload, "slot", PasswordSlotName(principal.slot));
+    AppendMember(payload, "ver", Hex64(principal.version));
+    AppendMember(payload, "sep", Hex64(principal.slot_epoch));
+  }
+  payload += "}}";
   std::shared_ptr<const KeySet> keys;
   {
     std::lock_guard<std::mutex> lock(keys_mu_);
