@@ -238,17 +238,19 @@ TEST_F(TokenServiceTest, ExpiryAndNotBeforeWithLeewayEdges) {
   TokenServiceOptions o = Options();
   o.cache_capacity = 0;
   auto cold = Make(o);
-  const Time t0 = FromUnixSeconds(1'800'000'000);
+  clock_.Set(FromUnixSeconds(1'800'000'000));
+  const Time t0 = clock_.Now();
   ASSERT_OK_AND_ASSIGN(IssuedToken issued, cold->IssueAccessToken(principal_, granted_, t0));
-  const Time exp = t0 + seconds(300);
-  // Valid while nbf - leeway <= now < exp + leeway.
-  EXPECT_OK(cold->Verify(issued.token, JwtUse::kAccess, exp + seconds(60) - milliseconds(1)).status());
-  EXPECT_THAT(std::string(cold->Verify(issued.token, JwtUse::kAccess, exp + seconds(60)).status().message()),
-              HasSubstr("expired"));
-  EXPECT_OK(cold->Verify(issued.token, JwtUse::kAccess, t0 - seconds(60)).status());
-  EXPECT_THAT(
-      std::string(cold->Verify(issued.token, JwtUse::kAccess, t0 - seconds(60) - milliseconds(1)).status().message()),
-      HasSubstr("not yet valid"));
+  auto verify = [&] { return cold->Verify(issued.token, JwtUse::kAccess, clock_.Now()).status(); };
+  // Valid while nbf - leeway <= now < exp + leeway (exp = t0 + 300 s).
+  clock_.Advance(seconds(300 + 60) - milliseconds(1));
+  EXPECT_OK(verify());
+  clock_.Advance(milliseconds(1));
+  EXPECT_THAT(std::string(verify().message()), HasSubstr("expired"));
+  clock_.Set(t0 - seconds(60));
+  EXPECT_OK(verify());
+  clock_.Advance(-milliseconds(1));
+  EXPECT_THAT(std::string(verify().message()), HasSubstr("not yet valid"));
 }
 
 TEST_F(TokenServiceTest, CachedTokensStillExpire) {

@@ -19,7 +19,7 @@
 
 namespace scopereg::auth {
 
-class MemoryAccessStore final : public AccessStore {
+class MemoryAccessStore : public AccessStore {
  public:
   MemoryAccessStore() = default;
   ~MemoryAccessStore() override;
