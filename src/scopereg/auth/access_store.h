@@ -74,7 +74,8 @@ struct AccessSnapshot {
 };
 
 // One use of a password, for last-used tracking (access review). Written
-// coalesced: the data plane collects them in memory and flushes in batches.
+// coalesced: the data plane collects them in memory (UsageRecorder,
+// usage_recorder.h) and flushes them in batches.
 struct PasswordUse {
   std::string token;  // token name; "" for the admin user
   PasswordSlot slot = PasswordSlot::kPassword1;

@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "scopereg/core/crypto.h"
 #include "scopereg/core/encoding.h"
@@ -294,6 +296,34 @@ TEST_F(TokenServiceTest, RotationOldKeyVerifiesNewKeySigns) {
   service_->SetKeys(only_next);
   EXPECT_STATUS(VerifyStatus(before.token, clock_.Now()), StatusCode::kUnauthenticated);
   EXPECT_OK(VerifyStatus(after.token, clock_.Now()));
+}
+
+TEST_F(TokenServiceTest, ConcurrentIssueVerifyAndRotate) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  auto worker = [&] {
+    while (!stop.load()) {
+      auto issued = service_->IssueAccessToken(principal_, granted_, clock_.Now());
+      if (!issued.ok()) {
+        failures.fetch_add(1);
+        continue;
+      }
+      // Rotation keeps the previous key, so a token verifies even if the
+      // key changed between issue and verify.
+      for (int i = 0; i < 3; ++i) {
+        if (!service_->Verify(issued->token, JwtUse::kAccess, clock_.Now()).ok()) failures.fetch_add(1);
+      }
+    }
+  };
+  std::thread a(worker), b(worker);
+  for (int i = 0; i < 5; ++i) {
+    service_->SetKeys(service_->keys().Rotated(SigningKey::Generate().value()).value());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  stop = true;
+  a.join();
+  b.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 TEST_F(TokenServiceTest, OptionsValidation) {
