@@ -89,10 +89,13 @@ namespace {
 
 struct Worker {
   Server::Impl* server = nullptr;
+  // Declared before `ioc` so it outlives it: destroying the io_context
+  // destroys suspended session coroutines, whose Session destructor
+  // unregisters from this list.
+  std::list<SessionBase*> sessions;
   asio::io_context ioc{1};
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::steady_timer> sweeper;
-  std::list<SessionBase*> sessions;
   std::thread thread;
 };
 
@@ -641,9 +644,19 @@ void Server::Stop() {
       }
     });
   }
-  {
+  auto wait_for_sessions = [&](std::chrono::steady_clock::duration limit) {
     std::unique_lock lock(im.wait_mu);
-    im.wait_cv.wait_for(lock, im.options.shutdown_grace, [&] { return im.session_count.load() == 0; });
+    return im.wait_cv.wait_for(lock, limit, [&] { return im.session_count.load() == 0; });
+  };
+  if (!wait_for_sessions(im.options.shutdown_grace)) {
+    // Grace is over: close what is left (stalled uploads, half-sent headers)
+    // and give the coroutines a moment to unwind on their own threads.
+    for (auto& w : im.workers) {
+      asio::post(w->ioc, [wp = w.get()] {
+        for (SessionBase* s : wp->sessions) s->close();
+      });
+    }
+    (void)wait_for_sessions(std::chrono::seconds(2));  // what remains is destroyed with its io_context
   }
   for (auto& w : im.workers) w->ioc.stop();
   for (auto& w : im.workers) {

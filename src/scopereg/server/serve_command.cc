@@ -53,19 +53,20 @@ Result<Config> BuildConfig(const CommonFlags& f) {
 }
 
 int Serve(const CommonFlags& flags) {
-  auto config = BuildConfig(flags);
-  if (!config.ok()) {
-    std::fprintf(stderr, "scopereg: configuration error: %s\n", std::string(config.status().message()).c_str());
-    return 2;
-  }
-  log::Init(config->log_file, *log::ParseLevel(config->log_level));
-  // Signals are taken by sigwait below, never by a server thread.
+  // Before any thread exists (the log writer included), so that every thread
+  // inherits the mask and SIGINT/SIGTERM reach only the sigwait below.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  auto config = BuildConfig(flags);
+  if (!config.ok()) {
+    std::fprintf(stderr, "scopereg: configuration error: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+  log::Init(config->log_file, *log::ParseLevel(config->log_level));
 
   App app(std::move(config).value());
   Status st = app.Start();

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
 
 #include "scopereg/core/crypto.h"
 #include "scopereg/http/client.h"
@@ -245,6 +246,50 @@ TEST(ServerBindTest, ASecondServerCannotShareThePort) {
     EXPECT_EQ(res.body, "first");
   }
   first.Stop();
+}
+
+}  // namespace
+}  // namespace scopereg::http
+
+namespace scopereg::http {
+namespace {
+
+// A request that never completes must not keep the process from stopping,
+// nor crash it when its coroutine is torn down (found by tests/e2e/shutdown.sh).
+TEST(ServerShutdownTest, StopClosesStalledRequestsAfterTheGrace) {
+  ServerOptions opts;
+  opts.port = 0;
+  opts.threads = 2;
+  opts.shutdown_grace = std::chrono::seconds(1);
+  auto handler = [](Request& req, Response& res) -> Task<void> {
+    char buf[1024];
+    for (;;) {  // reads a body that never finishes
+      auto r = co_await req.ReadBody(buf, sizeof buf);
+      if (!r.ok() || *r == 0) break;
+    }
+    res.SetBody("done");
+  };
+  auto server = std::make_unique<Server>(opts, handler);
+  ASSERT_OK(server->Start());
+  int half_header = ::socket(AF_INET, SOCK_STREAM, 0);
+  int stalled_body = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(server->port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(half_header, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::connect(stalled_body, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string partial = "GET / HTTP/1.1\r\nHost: x\r\n";
+  std::string body_start = "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc";
+  ASSERT_GT(::send(half_header, partial.data(), partial.size(), 0), 0);
+  ASSERT_GT(::send(stalled_body, body_start.data(), body_start.size(), 0), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto start = std::chrono::steady_clock::now();
+  server->Stop();
+  server.reset();  // destroys io_contexts with whatever was left
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  ::close(half_header);
+  ::close(stalled_body);
 }
 
 }  // namespace
