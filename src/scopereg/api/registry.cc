@@ -10,7 +10,7 @@ namespace scopereg::api {
 
 struct Registry::State {
   distribution::Shared shared;
-  std::array<RouteHandler, static_cast<std::size_t>(Route::kAcrMetadata) + 1> extra;
+  std::array<RouteHandler, static_cast<std::size_t>(Route::kAcrManifest) + 1> extra;
   State(RegistryDeps d, RegistryOptions o) : shared(d, o) {}
 };
 
@@ -29,7 +29,8 @@ namespace {
 
 bool RouteHasRepository(Route r) {
   return r == Route::kTagsList || r == Route::kManifest || r == Route::kBlob || r == Route::kBlobUploadStart ||
-         r == Route::kBlobUpload || r == Route::kReferrers;
+         r == Route::kBlobUpload || r == Route::kReferrers || r == Route::kAcrRepository || r == Route::kAcrTags ||
+         r == Route::kAcrTag || r == Route::kAcrManifests || r == Route::kAcrManifest;
 }
 
 // The methods each distribution route answers; anything else is 405.
@@ -49,6 +50,14 @@ bool MethodAllowed(Route r, http::Method m) {
       return m == M::kPost;
     case Route::kBlobUpload:
       return m == M::kGet || m == M::kPatch || m == M::kPut || m == M::kDelete;
+    case Route::kAcrCatalog:
+    case Route::kAcrTags:
+    case Route::kAcrManifests:
+      return m == M::kGet;
+    case Route::kAcrRepository:
+    case Route::kAcrTag:
+    case Route::kAcrManifest:
+      return m == M::kGet || m == M::kPatch || m == M::kDelete;
     default:
       return true;
   }
@@ -65,8 +74,7 @@ http::Task<void> Registry::Handle(http::Request& req, http::Response& res) {
     WriteError(req, res, oci::ErrorCode::kUnsupported, "no such endpoint", {}, 404);
     co_return;
   }
-  const bool is_distribution = route.route <= Route::kReferrers;
-  if (!is_distribution) {
+  if (!IsDataPlaneRoute(route.route)) {
     auto& handler = state_->extra[static_cast<std::size_t>(route.route)];
     if (!handler) {
       WriteError(req, res, oci::ErrorCode::kUnsupported, "no such endpoint", {}, 404);
@@ -76,7 +84,7 @@ http::Task<void> Registry::Handle(http::Request& req, http::Response& res) {
     co_return;
   }
 
-  res.SetHeader("Docker-Distribution-API-Version", "registry/2.0");
+  if (route.route <= Route::kReferrers) res.SetHeader("Docker-Distribution-API-Version", "registry/2.0");
   if (!MethodAllowed(route.route, req.method())) {
     WriteError(req, res, oci::ErrorCode::kUnsupported, "method not allowed on this endpoint");
     co_return;
@@ -98,7 +106,7 @@ http::Task<void> Registry::Handle(http::Request& req, http::Response& res) {
     case Route::kBlobUploadStart: co_await distribution::HandleUploadStart(ctx); break;
     case Route::kBlobUpload: co_await distribution::HandleUpload(ctx); break;
     case Route::kReferrers: co_await distribution::HandleReferrers(ctx); break;
-    default: break;
+    default: co_await distribution::HandleAcr(ctx); break;
   }
 }
 

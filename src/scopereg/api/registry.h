@@ -49,7 +49,7 @@ struct RegistryDeps {
   metadata::MetadataStore* metadata = nullptr;
   const Clock* clock = nullptr;
   AccessController* access = nullptr;
-  RepositoryEventSink* events = nullptr;
+  EventSink* events = nullptr;
 };
 
 // A handler for a non-distribution route (token endpoint, management API...).
@@ -62,8 +62,8 @@ class Registry {
 
   http::Task<void> Handle(http::Request& req, http::Response& res);
 
-  // Registers the handler for kToken, kHealth, kMetrics, kManagement or
-  // kAcrMetadata. Call before serving.
+  // Registers the handler for kToken, kHealth, kMetrics or kManagement
+  // (routes that authenticate by themselves). Call before serving.
   void SetRouteHandler(Route route, RouteHandler handler);
 
   ManifestCache& manifest_cache();

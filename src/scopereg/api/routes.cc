@@ -17,7 +17,12 @@ std::string_view RouteName(Route r) {
     case Route::kHealth: return "health";
     case Route::kMetrics: return "metrics";
     case Route::kManagement: return "management";
-    case Route::kAcrMetadata: return "acr_metadata";
+    case Route::kAcrCatalog: return "acr_catalog";
+    case Route::kAcrRepository: return "acr_repository";
+    case Route::kAcrTags: return "acr_tags";
+    case Route::kAcrTag: return "acr_tag";
+    case Route::kAcrManifests: return "acr_manifests";
+    case Route::kAcrManifest: return "acr_manifest";
   }
   return "not_found";
 }
@@ -45,7 +50,49 @@ bool SplitKeyword(std::string_view rest, std::string_view keyword, std::string_v
   return true;
 }
 
+// /acr/v1/<rest>: "_catalog", "<name>", "<name>/_tags[/<tag>]",
+// "<name>/_manifests[/<digest>]". Path components starting with '_' cannot
+// be repository components, so the split is unambiguous.
+RouteMatch MatchAcrRoute(std::string_view rest) {
+  RouteMatch m;
+  if (rest == "_catalog") {
+    m.route = Route::kAcrCatalog;
+    return m;
+  }
+  std::string_view name, last;
+  std::string_view r = rest;
+  if (ConsumeSuffix(r, "/_tags") && !r.empty()) {
+    m.route = Route::kAcrTags;
+    m.repository = std::string(r);
+    return m;
+  }
+  r = rest;
+  if (ConsumeSuffix(r, "/_manifests") && !r.empty()) {
+    m.route = Route::kAcrManifests;
+    m.repository = std::string(r);
+    return m;
+  }
+  if (SplitKeyword(rest, "_tags", name, last) && !last.empty()) {
+    m.route = Route::kAcrTag;
+  } else if (SplitKeyword(rest, "_manifests", name, last) && !last.empty()) {
+    m.route = Route::kAcrManifest;
+  } else if (!rest.empty() && rest.find("/_") == std::string_view::npos && rest.front() != '_') {
+    m.route = Route::kAcrRepository;
+    m.repository = std::string(rest);
+    return m;
+  } else {
+    return m;
+  }
+  m.repository = std::string(name);
+  m.reference = std::string(last);
+  return m;
+}
+
 }  // namespace
+
+bool IsDataPlaneRoute(Route r) {
+  return (r >= Route::kBase && r <= Route::kReferrers) || (r >= Route::kAcrCatalog && r <= Route::kAcrManifest);
+}
 
 RouteMatch MatchRoute(std::string_view path) {
   RouteMatch m;
@@ -71,11 +118,7 @@ RouteMatch MatchRoute(std::string_view path) {
     m.reference = std::string(path.substr(8));
     return m;
   }
-  if (path.rfind("/acr/v1/", 0) == 0) {
-    m.route = Route::kAcrMetadata;
-    m.reference = std::string(path.substr(8));
-    return m;
-  }
+  if (path.rfind("/acr/v1/", 0) == 0) return MatchAcrRoute(path.substr(8));
   if (path.rfind("/v2/", 0) != 0) return m;
   std::string_view rest = path.substr(4);
   if (rest == "_catalog") {

@@ -25,8 +25,18 @@ enum class Route : std::uint8_t {
   kHealth,          // /healthz, /readyz
   kMetrics,         // /metrics
   kManagement,      // /api/v1/...
-  kAcrMetadata,     // /acr/v1/...
+  // ACR's metadata API (lock attributes, untag, repository delete).
+  kAcrCatalog,      // /acr/v1/_catalog
+  kAcrRepository,   // /acr/v1/<name>
+  kAcrTags,         // /acr/v1/<name>/_tags
+  kAcrTag,          // /acr/v1/<name>/_tags/<tag>
+  kAcrManifests,    // /acr/v1/<name>/_manifests
+  kAcrManifest,     // /acr/v1/<name>/_manifests/<digest>
 };
+
+// Routes whose handlers need the caller's Grant (distribution and ACR
+// metadata endpoints); the others authenticate themselves.
+bool IsDataPlaneRoute(Route r);
 
 std::string_view RouteName(Route r);
 

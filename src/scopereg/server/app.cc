@@ -52,7 +52,7 @@ struct App::Impl {
   std::unique_ptr<metadata::SqliteMetadataStore> metadata;
   std::unique_ptr<storage::FsBlobStore> blobs;
   std::unique_ptr<api::AccessController> access;
-  std::unique_ptr<api::RepositoryEventSink> events;
+  std::unique_ptr<api::EventSink> events;
   std::unique_ptr<api::Registry> registry;
   std::unique_ptr<http::Server> server;
 

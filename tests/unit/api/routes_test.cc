@@ -39,7 +39,13 @@ TEST(RoutesTest, OtherEndpointsAndMisses) {
   Expect("/healthz", Route::kHealth, "", "healthz");
   Expect("/metrics", Route::kMetrics);
   Expect("/api/v1/tokens/x", Route::kManagement, "", "tokens/x");
-  Expect("/acr/v1/_catalog", Route::kAcrMetadata, "", "_catalog");
+  Expect("/acr/v1/_catalog", Route::kAcrCatalog);
+  Expect("/acr/v1/a/b", Route::kAcrRepository, "a/b");
+  Expect("/acr/v1/a/b/_tags", Route::kAcrTags, "a/b");
+  Expect("/acr/v1/a/b/_tags/v1", Route::kAcrTag, "a/b", "v1");
+  Expect("/acr/v1/a/_manifests", Route::kAcrManifests, "a");
+  Expect("/acr/v1/a/_manifests/sha256:x", Route::kAcrManifest, "a", "sha256:x");
+  Expect("/acr/v1/a/_other", Route::kNotFound);
   Expect("/v2/manifests/latest", Route::kNotFound);
   Expect("/v2/a/manifests/", Route::kNotFound);
   Expect("/v2/a/unknown/x", Route::kNotFound);

@@ -34,7 +34,7 @@ struct Context {
   storage::BlobStore& blobs() { return *shared.deps.blobs; }
   metadata::MetadataStore& metadata() { return *shared.deps.metadata; }
   const Clock& clock() { return *shared.deps.clock; }
-  void Event(RepositoryEvent e) { shared.deps.events->Record(req, std::move(e)); }
+  void Event(RepositoryEvent e) { shared.deps.events->RecordRepository(req, std::move(e)); }
 };
 
 http::Task<void> HandleBase(Context& ctx);
@@ -45,6 +45,8 @@ http::Task<void> HandleUpload(Context& ctx);
 http::Task<void> HandleTagsList(Context& ctx);
 http::Task<void> HandleCatalog(Context& ctx);
 http::Task<void> HandleReferrers(Context& ctx);
+// ACR's metadata API: every kAcr* route (api/acr/acr_handlers.cc).
+http::Task<void> HandleAcr(Context& ctx);
 
 // Shared helpers (distribution/common.cc).
 
