@@ -99,6 +99,7 @@ e2e_begin() {
     export TMPDIR=$WORK/tmp # skopeo/podman big-blob temp files, mktemp below
     # Auth files of skopeo/podman/buildah (default /run/containers/0/auth.json).
     export REGISTRY_AUTH_FILE=$WORK/auth.json
+    echo '{"auths":{}}' >"$REGISTRY_AUTH_FILE" # podman insists that it exists
     # docker CLI config (credentials, manifest lists).
     export DOCKER_CONFIG=$WORK/docker-config
     mkdir -p "$DOCKER_CONFIG"
@@ -454,6 +455,9 @@ assert_files_equal() {
     ok "$1"
 }
 
+# sorted_join WORDS...: the arguments sorted (C locale), joined by commas.
+sorted_join() { printf '%s\n' "$@" | LC_ALL=C sort | paste -sd, -; }
+
 sha256_of() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
 
 # ---- HTTP (curl) --------------------------------------------------------------------------
@@ -509,16 +513,19 @@ layout_blob() { echo "$LAYOUT/blobs/sha256/${1#sha256:}"; }
 
 # ---- skopeo ---------------------------------------------------------------------------------
 
-# skopeo runs in a private mount namespace where /var/lib/containers/cache
-# (root's fixed blob-info cache location; skopeo has no option for it) is this
-# test's own $WORK/bic: runs are deterministic, nothing leaks between tests,
-# and within one test the cache still knows where blobs were pushed (which is
-# what makes skopeo try cross-repository mounts).
-skopeo() {
+# skopeo and podman run in a private mount namespace where
+# /var/lib/containers/cache (root's fixed blob-info cache location; neither
+# has an option for it, and podman 4.3 uses it too despite --root) is this
+# test's own $WORK/bic: runs are deterministic, nothing leaks between tests
+# or onto the host, and within one test the cache still knows where blobs were
+# pushed (which is what makes them try cross-repository mounts).
+with_private_cache() {
     mkdir -p /var/lib/containers/cache
     unshare -m --propagation private /bin/sh -c \
-        'mount --bind "$0" /var/lib/containers/cache && exec skopeo "$@"' "$WORK/bic" "$@"
+        'mount --bind "$0" /var/lib/containers/cache && exec "$@"' "$WORK/bic" "$@"
 }
+skopeo() { with_private_cache skopeo "$@"; }
+podman() { with_private_cache podman "$@"; }
 
 # tls flag for a plain-http registry
 NOTLS=(--tls-verify=false)
@@ -628,4 +635,39 @@ compare_layouts() {
         n=$((n + 1))
     done
     assert_eq "pulled $n blobs, all byte-identical to the pushed ones" "$2" "$n"
+}
+
+# ---- podman ---------------------------------------------------------------------------------
+
+# podman_setup: private storage (overlay under $WORK/podman), containers.conf
+# (no state in /run/libpod or /etc/containers/networks) and a registries.conf
+# that marks $REGISTRY insecure. Exported, so skopeo's containers-storage:
+# transport uses the same store. Call after start_registry.
+podman_setup() {
+    local p=$WORK/podman
+    mkdir -p "$p/root" "$p/runroot" "$p/tmp" "$p/networks"
+    cat >"$p/storage.conf" <<EOC
+[storage]
+driver = "overlay"
+graphroot = "$p/root"
+runroot = "$p/runroot"
+EOC
+    cat >"$p/containers.conf" <<EOC
+[engine]
+events_logger = "file"
+events_logfile_path = "$p/events.log"
+tmp_dir = "$p/tmp"
+image_copy_tmp_dir = "$WORK/tmp"
+cgroup_manager = "cgroupfs"
+[network]
+network_config_dir = "$p/networks"
+EOC
+    cat >"$p/registries.conf" <<EOC
+unqualified-search-registries = []
+[[registry]]
+location = "$REGISTRY"
+insecure = true
+EOC
+    export CONTAINERS_STORAGE_CONF=$p/storage.conf CONTAINERS_CONF=$p/containers.conf \
+        CONTAINERS_REGISTRIES_CONF=$p/registries.conf
 }
