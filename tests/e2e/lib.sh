@@ -671,3 +671,46 @@ EOC
     export CONTAINERS_STORAGE_CONF=$p/storage.conf CONTAINERS_CONF=$p/containers.conf \
         CONTAINERS_REGISTRIES_CONF=$p/registries.conf
 }
+
+# ---- containerd -----------------------------------------------------------------------------
+
+# containerd_start: a private containerd (root, state, sockets, opt dir under
+# $WORK/containerd; CRI off) in the background; sets CTR=(ctr --address ...).
+containerd_start() {
+    local d=$WORK/containerd i
+    mkdir -p "$d"
+    cat >"$d/config.toml" <<EOC
+version = 2
+root = "$d/root"
+state = "$d/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$d/containerd.sock"
+[ttrpc]
+  address = "$d/containerd-ttrpc.sock"
+[debug]
+  address = "$d/debug.sock"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$d/opt"
+EOC
+    containerd --config "$d/config.toml" >"$LOGDIR/containerd.log" 2>&1 </dev/null &
+    CONTAINERD_PID=$!
+    register_daemon "$CONTAINERD_PID"
+    CTR=(ctr --address "$d/containerd.sock")
+    for ((i = 0; i < 300; i++)); do
+        _alive "$CONTAINERD_PID" || fail "containerd exited during start-up (log $LOGDIR/containerd.log)"
+        if [[ -S $d/containerd.sock ]] && "${CTR[@]}" version >/dev/null 2>&1; then
+            say "containerd up (pid $CONTAINERD_PID, $d)"
+            return 0
+        fi
+        sleep 0.1
+    done
+    fail "containerd did not answer within 30 s (log $LOGDIR/containerd.log)"
+}
+
+ctr() { command ctr --address "$WORK/containerd/containerd.sock" "$@"; }
+
+# ctr_image_digest REF: the target digest of a containerd image (empty if none).
+ctr_image_digest() {
+    ctr images ls | awk -v n="$1" '$1 == n { print $3 }'
+}
