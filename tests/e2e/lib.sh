@@ -51,14 +51,14 @@ REG_URL=""
 
 # ---- messages -----------------------------------------------------------------
 
-say() { printf '[%s] %s\n' "$E2E_NAME" "$*"; }
+say() { printf '[%s %3ss] %s\n' "$E2E_NAME" "$SECONDS" "$*"; }
 E2E_SILENT=0 # >0: ok() counts without printing (inside composite checks)
 ok() {
     E2E_CHECKS=$((E2E_CHECKS + 1))
     ((E2E_SILENT == 0)) || return 0
-    printf '[%s]   ok   %s\n' "$E2E_NAME" "$*"
+    printf '[%s %3ss]   ok   %s\n' "$E2E_NAME" "$SECONDS" "$*"
 }
-skip_check() { printf '[%s]   SKIP %s\n' "$E2E_NAME" "$*"; }
+skip_check() { printf '[%s %3ss]   SKIP %s\n' "$E2E_NAME" "$SECONDS" "$*"; }
 
 # fail MESSAGE...: ends the test with a failure; the EXIT trap prints the logs.
 fail() {
