@@ -113,6 +113,8 @@ e2e_begin() {
         CTR_CREDS=(--user "$USER:$PASS")
     fi
     trap '_e2e_on_err $? $LINENO "$BASH_COMMAND"' ERR
+    trap 'exit 143' TERM
+    trap 'exit 130' INT
     trap _e2e_exit EXIT
     say "registry under test: $REGISTRY_BIN ($REGISTRY_KIND); work dir $WORK"
 }
