@@ -89,7 +89,10 @@ if supports referrers; then
     expect_status "referrers list both artifacts" 200 GET "/v2/e2e/sig/referrers/$V1_MANIFEST"
     assert_eq "referrers: exactly the two artifacts" "$(sorted_join "$ART" "$ART2")" \
         "$(jq -r '[.manifests[].digest] | sort | join(",")' "$HTTP_BODY")"
-    expect_status "referrers?artifactType=$OTHER" 200 GET "/v2/e2e/sig/referrers/$V1_MANIFEST?artifactType=$OTHER"
+    # The '+' in the media type must be sent as %2B (a literal '+' in a query
+    # means a space); curl -G --data-urlencode does that.
+    expect_status "referrers?artifactType=$OTHER" 200 GET "/v2/e2e/sig/referrers/$V1_MANIFEST" \
+        -G --data-urlencode "artifactType=$OTHER"
     if [[ -n $(header OCI-Filters-Applied) ]]; then
         assert_eq "OCI-Filters-Applied" artifactType "$(header OCI-Filters-Applied)"
         assert_eq "filtered referrers: only the second artifact" "$ART2" "$(jq -r '[.manifests[].digest] | join(",")' "$HTTP_BODY")"
