@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # (variables set here are used by the scripts that source it)
 # lib.sh - common harness of the end-to-end tests (sourced, not executed).
 #
 # A test script does:
@@ -147,11 +148,10 @@ _e2e_exit() {
                 echo "[$E2E_NAME] registry log $f, tail:"
                 tail -n 25 "$f" | cut -c1-400 | sed 's/^/    /'
             done
-            for f in "$LOGDIR"/containerd.log; do
-                [[ -s $f ]] || continue
+            if [[ -s $LOGDIR/containerd.log ]]; then
                 echo "[$E2E_NAME] containerd log, tail:"
-                tail -n 15 "$f" | cut -c1-300 | sed 's/^/    /'
-            done
+                tail -n 15 "$LOGDIR/containerd.log" | cut -c1-300 | sed 's/^/    /'
+            fi
             echo "[$E2E_NAME] FAILED after ${SECONDS}s"
         } >&2
     elif [[ ${E2E_KEEP:-0} == 1 ]]; then
@@ -214,7 +214,7 @@ pick_port() {
 # REG_DATA, REG_LOG, REGISTRY (host:port), REG_URL (scheme://host:port).
 # Without --data a new data directory is made; --port reuses a port (restart).
 start_registry() {
-    local data="" port="" cert="" key="" attempt
+    local data="" port="" cert="" key="" rc
     REG_SCHEME=http REG_CACERT=""
     while (($#)); do
         case $1 in
@@ -226,7 +226,7 @@ start_registry() {
     done
     [[ -n $data ]] || { data=$WORK/data.$((REG_STARTS + 1)); mkdir -p "$data"; }
     REG_DATA=$data
-    for attempt in 1 2 3; do
+    for _ in 1 2 3; do
         REG_PORT=${port:-$(pick_port)}
         REG_STARTS=$((REG_STARTS + 1))
         REG_LOG=$LOGDIR/registry.$REG_STARTS.log
