@@ -154,4 +154,21 @@ must "copy --preserve-digests e2e/synced/ml:2 -> oci:pulled" skopeo "${PULL[@]}"
     "docker://$R/e2e/synced/ml:2" "oci:$WORK/pulled-synced:ml"
 compare_layouts "$WORK/pulled-synced" 7
 
+# ---- parallel pushes of the same blobs (same repository, and four others) ------------------------
+pids=()
+for i in 1 2 3 4; do
+    skopeo "${PUSH[@]}" --preserve-digests "oci:$LAYOUT:multilayer" "docker://$R/par/same:t$i" >"$LOGDIR/par-same-$i.log" 2>&1 &
+    pids+=($!)
+    skopeo "${PUSH[@]}" --preserve-digests "oci:$LAYOUT:multilayer" "docker://$R/par/r$i:t" >"$LOGDIR/par-r$i.log" 2>&1 &
+    pids+=($!)
+done
+failed=0
+for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
+assert_eq "8 parallel pushes of the same image succeeded" 0 "$failed"
+expect=()
+for i in 1 2 3 4; do expect+=(--expect "par/same:t$i=$MULTILAYER_MANIFEST" --expect "par/r$i:t=$MULTILAYER_MANIFEST"); done
+must "consistency of the whole registry after the parallel pushes" python3 "$E2E_LIB_DIR/consistency.py" check "$REG_URL" \
+    --layout "$LAYOUT" ${CURL_CREDS[1]:+--user "${CURL_CREDS[1]}"} "${expect[@]}"
+say "$(tail -n 1 "$LAST_OUT")"
+
 e2e_end
