@@ -98,9 +98,7 @@ mapfile -t DIG < <(python3 "$WORK/gen.py" digest "$BIG_MIB" "$SENT_MIB")
 BIG_DIGEST=${DIG[1]} PREFIX_DIGEST=${DIG[0]}
 
 expect_status "POST: start the big upload in crash/big" 202 POST /v2/crash/big/blobs/uploads/ -H 'Content-Length: 0'
-LOC=$(header Location)
-[[ -n $LOC ]] || fail "no Location in the upload POST response"
-[[ $LOC == http* ]] || LOC=$REG_URL$LOC
+LOC=$(location)
 before=$(du -sb "$DATA" | cut -f1)
 mkfifo "$WORK/big.fifo"
 python3 "$WORK/gen.py" stream 0 "$SENT_MIB" 120 >"$WORK/big.fifo" &
@@ -131,7 +129,7 @@ expect_status "HEAD of the interrupted blob (whole) is 404" 404 HEAD "/v2/crash/
 expect_status "HEAD of the interrupted blob (sent prefix) is 404" 404 HEAD "/v2/crash/big/blobs/$PREFIX_DIGEST"
 verify_consistent
 
-http GET "${LOC#"$REG_URL"}"
+http GET "$(rel "$LOC")"
 case $HTTP_STATUS in
 204)
     range=$(header Range)
@@ -143,20 +141,16 @@ case $HTTP_STATUS in
     [[ ${BASH_REMATCH[2]} == 0 ]] && offset=0
     ((offset <= SENT_MIB * 1048576)) || fail "upload status says $offset bytes, more than the $SENT_MIB MiB sent"
     ok "the upload survived the crash: the registry reports $offset bytes"
-    loc=$(header Location)
-    [[ -z $loc ]] && loc=$LOC
-    [[ $loc == http* ]] || loc=$REG_URL$loc
+    loc=$LOC
+    [[ -n $(header Location) ]] && loc=$(location)
     rest=$((BIG_MIB * 1048576 - offset))
     python3 "$WORK/gen.py" stream "$offset" "$BIG_MIB" 0 >"$WORK/rest.bin"
-    expect_status "PATCH the remaining $rest bytes from offset $offset" 202 PATCH "${loc#"$REG_URL"}" \
+    expect_status "PATCH the remaining $rest bytes from offset $offset" 202 PATCH "$(rel "$loc")" \
         -H 'Content-Type: application/octet-stream' \
         -H "Content-Range: $offset-$((BIG_MIB * 1048576 - 1))" --data-binary "@$WORK/rest.bin"
-    loc=$(header Location)
-    [[ $loc == http* ]] || loc=$REG_URL$loc
+    loc=$(location)
     rm -f "$WORK/rest.bin"
-    sep='?'
-    [[ $loc == *\?* ]] && sep='&'
-    expect_status "PUT ?digest= completes the resumed upload" 201 PUT "${loc#"$REG_URL"}${sep}digest=$BIG_DIGEST" \
+    expect_status "PUT ?digest= completes the resumed upload" 201 PUT "$(rel "$(with_digest "$loc" "$BIG_DIGEST")")" \
         -H 'Content-Length: 0'
     expect_status "HEAD of the completed big blob" 200 HEAD "/v2/crash/big/blobs/$BIG_DIGEST"
     assert_eq "completed big blob size" "$((BIG_MIB * 1048576))" "$(header Content-Length)"
@@ -179,11 +173,7 @@ must "push v1 -> crash/art:v1 and the artifact's blobs (skopeo)" skopeo copy --d
     "${DEST_CREDS[@]}" "oci:$LAYOUT:v1" "docker://$R/crash/art:v1"
 for d in $(jq -r '.config.digest, .layers[].digest' "$(layout_blob "$SBOM_MANIFEST")"); do
     expect_status "monolithic upload of ${d:0:19}" 202 POST /v2/crash/art/blobs/uploads/ -H 'Content-Length: 0'
-    loc=$(header Location)
-    [[ $loc == http* ]] || loc=$REG_URL$loc
-    sep='?'
-    [[ $loc == *\?* ]] && sep='&'
-    expect_status "PUT ${d:0:19}" 201 PUT "${loc#"$REG_URL"}${sep}digest=$d" \
+    expect_status "PUT ${d:0:19}" 201 PUT "$(rel "$(with_digest "$(location)" "$d")")" \
         -H 'Content-Type: application/octet-stream' --data-binary "@$(layout_blob "$d")"
 done
 code=$(curl -sS -o /dev/null -w '%{http_code}' "${CURL_CREDS[@]}" -X PUT -H "Content-Type: $OCI_MANIFEST" \

@@ -342,6 +342,7 @@ _forget_daemon() {
 # stop_registry [LIMIT_S]: SIGTERM, then checks that it exits with status 0
 # within LIMIT_S seconds (default 30). (Distribution 2.8 has no graceful
 # shutdown: it dies of the signal; accepted in that mode only.)
+# shellcheck disable=SC2120 # shutdown.sh passes a limit
 stop_registry() {
     local pid=$REG_PID rc limit=${1:-30} t0=$SECONDS
     [[ -n $pid ]] || fail "stop_registry: no registry running"
@@ -484,6 +485,25 @@ header() {
     tr -d '\r' <"$HTTP_HEADERS" | awk -v n="$(tr 'A-Z' 'a-z' <<<"$1")" '
         { i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v); r = v } }
         END { printf "%s", r }'
+}
+
+# location: the Location header of the last response as an absolute URL.
+location() {
+    local l
+    l=$(header Location)
+    [[ -n $l ]] || fail "no Location header in the response to the last request"
+    [[ $l == http* ]] || l=$REG_URL$l
+    printf '%s' "$l"
+}
+
+# rel URL: a URL of the registry as the path that http() takes.
+rel() { printf '%s' "${1#"$REG_URL"}"; }
+
+# with_digest URL DIGEST: the upload URL with ?digest= (or &digest=) added.
+with_digest() {
+    local sep='?'
+    [[ $1 == *\?* ]] && sep='&'
+    printf '%s%sdigest=%s' "$1" "$sep" "$2"
 }
 
 # expect_status DESCRIPTION CODE METHOD PATH [curl args]: request + status check.

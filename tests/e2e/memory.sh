@@ -34,8 +34,7 @@ SAMPLER=$!
 register_daemon "$SAMPLER"
 
 expect_status "POST: start the upload" 202 POST /v2/mem/big/blobs/uploads/ -H 'Content-Length: 0'
-LOC=$(header Location)
-[[ $LOC == http* ]] || LOC=$REG_URL$LOC
+LOC=$(location)
 mkfifo "$WORK/hash.fifo"
 sha256sum <"$WORK/hash.fifo" >"$WORK/upload.sha" &
 HASHER=$!
@@ -53,11 +52,8 @@ DIGEST="sha256:$(cut -d' ' -f1 "$WORK/upload.sha")"
 assert_eq "streamed PATCH of $SIZE bytes (chunked) answered" 202 "$(cat "$WORK/patch.code")"
 HTTP_HEADERS=$WORK/patch.headers
 assert_eq "Range after the PATCH" "0-$((SIZE - 1))" "$(header Range | sed 's/^bytes=//')"
-loc=$(header Location)
-[[ $loc == http* ]] || loc=$REG_URL$loc
-sep='?'
-[[ $loc == *\?* ]] && sep='&'
-expect_status "PUT ?digest= completes the upload" 201 PUT "${loc#"$REG_URL"}${sep}digest=$DIGEST" -H 'Content-Length: 0'
+expect_status "PUT ?digest= completes the upload" 201 PUT "$(rel "$(with_digest "$(location)" "$DIGEST")")" \
+    -H 'Content-Length: 0'
 say "upload: $SIZE bytes in ${t_up}s; registry VmHWM now $(kib VmHWM) KiB"
 expect_status "HEAD of the big blob" 200 HEAD "/v2/mem/big/blobs/$DIGEST"
 assert_eq "Content-Length of the big blob" "$SIZE" "$(header Content-Length)"

@@ -26,11 +26,7 @@ must "push multilayer -> stop/ml:1" skopeo copy --dest-tls-verify=false "${DEST_
 head -c 33554432 /dev/urandom >"$WORK/big.blob"
 BIG=$(sha256_of "$WORK/big.blob")
 expect_status "POST: upload a 32 MiB blob" 202 POST /v2/stop/ml/blobs/uploads/ -H 'Content-Length: 0'
-LOC=$(header Location)
-[[ $LOC == http* ]] || LOC=$REG_URL$LOC
-sep='?'
-[[ $LOC == *\?* ]] && sep='&'
-expect_status "PUT ?digest= of the 32 MiB blob" 201 PUT "${LOC#"$REG_URL"}${sep}digest=$BIG" \
+expect_status "PUT ?digest= of the 32 MiB blob" 201 PUT "$(rel "$(with_digest "$(location)" "$BIG")")" \
     -H 'Content-Type: application/octet-stream' --data-binary "@$WORK/big.blob"
 
 # background CMD...: runs a client in the background, killed at exit if need be.
@@ -67,8 +63,7 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.sendall(b"GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the head never ends
 time.sleep(60)' "$PORT"
 expect_status "POST: start an upload" 202 POST /v2/stop/stalled/blobs/uploads/ -H 'Content-Length: 0'
-LOC=$(header Location)
-[[ $LOC == http* ]] || LOC=$REG_URL$LOC
+LOC=$(location)
 background sh -c '{ head -c 1048576 /dev/zero; sleep 60; } | curl -sS -X PATCH -H "Content-Type: application/octet-stream" -T - "$1" -o /dev/null' \
     sh "$LOC"
 sleep 1
