@@ -30,3 +30,8 @@ fi
 if [[ $profile == test ]] && ! command -v docker >/dev/null; then
   apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=900 docker.io >/dev/null
 fi
+# tests/e2e/sigstore.sh installs @sigstore/oci with npm; node and npm are
+# preinstalled here, Debian's packages otherwise.
+if [[ $profile == test ]] && ! command -v npm >/dev/null; then
+  apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=900 nodejs npm >/dev/null
+fi
