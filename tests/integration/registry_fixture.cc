@@ -10,6 +10,9 @@ void RegistryFixture::SetUp() {
   config_.threads = 2;
   config_.access_log = false;
   config_.gc_interval = std::chrono::seconds(0);
+  // The distribution tests exercise the API itself; auth tests switch it on
+  // (tests/integration/token_auth_test.cc).
+  config_.auth_mode = "none";
   Configure(config_);
   app_ = std::make_unique<server::App>(config_, &clock_);
   ASSERT_OK(app_->Start());

@@ -358,6 +358,10 @@ template <typename Stream>
 asio::awaitable<void> Session<Stream>::Run(std::string remote) {
   const auto& opts = server_.options;
   for (;;) {
+    // Stop() sets the flag before it posts the close of idle sessions to
+    // this thread, so a session that finished a response in between either
+    // sees the flag here or is idle when the close runs.
+    if (server_.stopping.load(std::memory_order_relaxed)) co_return;
     SetPhase(Phase::kHeader);
     header_parser_.emplace();
     header_parser_->header_limit(static_cast<std::uint32_t>(opts.header_limit));
