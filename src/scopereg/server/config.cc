@@ -109,7 +109,7 @@ const std::vector<Key>& Keys() {
       {"tls.cert_file", "path", "", "PEM certificate chain; with tls.key_file enables HTTPS.",
        String(&Config::tls_cert_file)},
       {"tls.key_file", "path", "", "PEM private key for tls.cert_file.", String(&Config::tls_key_file)},
-      {"storage.fs.root", "path", "<data_dir>/blobs", "Where blob files live.", String(&Config::storage_root)},
+      {"storage.fs.root", "path", "<data_dir>/storage", "Where blob files live.", String(&Config::storage_root)},
       {"metadata.sqlite.path", "path", "<data_dir>/metadata.db", "The SQLite database file.",
        String(&Config::sqlite_path)},
       {"metadata.sqlite.synchronous_full", "bool", "false",
@@ -241,7 +241,7 @@ std::optional<std::chrono::seconds> ParseDuration(std::string_view s) {
 }
 
 std::string Config::ResolvedStorageRoot() const {
-  return storage_root.empty() ? (std::filesystem::path(data_dir) / "blobs").string() : storage_root;
+  return storage_root.empty() ? (std::filesystem::path(data_dir) / "storage").string() : storage_root;
 }
 
 std::string Config::ResolvedSqlitePath() const {
