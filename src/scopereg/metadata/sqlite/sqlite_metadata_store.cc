@@ -2,8 +2,12 @@
 
 #include <utility>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "scopereg/metadata/sqlite/database.h"
 #include "scopereg/metadata/sqlite/schema.h"
