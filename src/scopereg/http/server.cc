@@ -12,11 +12,13 @@
 
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <condition_variable>
+#include <cstring>
 #include <ctime>
 #include <limits>
 #include <list>
@@ -112,7 +114,7 @@ struct Server::Impl {
   std::mutex wait_mu;
   std::condition_variable wait_cv;
 
-  Status Bind(Worker& w, std::uint16_t port);
+  Status Bind(Worker& w, const Worker* first);
   asio::awaitable<void> Accept(Worker& w);
   asio::awaitable<void> Sweep(Worker& w);
   template <typename Stream>
@@ -446,20 +448,32 @@ asio::awaitable<void> Session<Stream>::Run(std::string remote) {
 
 // ---- Server::Impl ------------------------------------------------------------
 
-Status Server::Impl::Bind(Worker& w, std::uint16_t port) {
+// Only the first worker binds. The others accept on a dup() of the same
+// listening socket: each io_context still accepts for itself, and unlike
+// SO_REUSEPORT no other process can bind the port beside us and silently
+// take a share of the connections.
+Status Server::Impl::Bind(Worker& w, const Worker* first) {
   beast::error_code ec;
+  w.acceptor.emplace(w.ioc);
+  if (first != nullptr) {
+    int fd = ::dup(const_cast<Worker*>(first)->acceptor->native_handle());
+    if (fd < 0) return Status::Unavailable(std::string("dup: ") + std::strerror(errno));
+    w.acceptor->assign(first->acceptor->local_endpoint().protocol(), fd, ec);
+    if (ec) {
+      ::close(fd);
+      return Status::Unavailable("assign listening socket: " + ec.message());
+    }
+    return Status::Ok();
+  }
   auto addr = asio::ip::make_address(options.address, ec);
   if (ec) return Status::InvalidArgument("bad listen address '" + options.address + "'");
-  tcp::endpoint ep(addr, port);
-  w.acceptor.emplace(w.ioc);
+  tcp::endpoint ep(addr, options.port);
   w.acceptor->open(ep.protocol(), ec);
   if (ec) return Status::Unavailable("socket: " + ec.message());
   w.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  int one = 1;
-  ::setsockopt(w.acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   w.acceptor->bind(ep, ec);
   if (ec) {
-    return Status::Unavailable("cannot listen on " + options.address + ":" + std::to_string(port) +
+    return Status::Unavailable("cannot listen on " + options.address + ":" + std::to_string(options.port) +
                                ": " + ec.message());
   }
   w.acceptor->listen(asio::socket_base::max_listen_connections, ec);
@@ -579,15 +593,11 @@ Status Server::Start() {
   }
   int n = im.options.threads > 0 ? im.options.threads
                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::uint16_t port = im.options.port;
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
     w->server = &im;
-    SCOPEREG_RETURN_IF_ERROR(im.Bind(*w, port));
-    if (i == 0) {
-      port = w->acceptor->local_endpoint().port();
-      im.bound_port = port;
-    }
+    SCOPEREG_RETURN_IF_ERROR(im.Bind(*w, i == 0 ? nullptr : im.workers.front().get()));
+    if (i == 0) im.bound_port = w->acceptor->local_endpoint().port();
     im.workers.push_back(std::move(w));
   }
   im.blocking = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(std::max(1, im.options.blocking_threads)));
@@ -655,15 +665,13 @@ void Server::Wait() {
 
 // ---- free functions ----------------------------------------------------------
 
+// Deliberately not a coroutine: GCC 12 double-destroys a coroutine parameter
+// that an init-capture moved from (seen under valgrind), so `fn` is moved
+// into the initiation as an ordinary parameter.
 Task<void> RunBlocking(std::function<void()> fn) {
-  asio::thread_pool* pool = g_blocking_pool.load();
-  if (pool == nullptr) {
-    fn();
-    co_return;
-  }
-  co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
-      [pool, fn = std::move(fn)](auto handler) mutable {
-        asio::post(*pool, [fn = std::move(fn), handler = std::move(handler)]() mutable {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+      [fn = std::move(fn)](auto handler) mutable {
+        auto work = [fn = std::move(fn), handler = std::move(handler)]() mutable {
           std::exception_ptr error;
           try {
             fn();
@@ -672,7 +680,12 @@ Task<void> RunBlocking(std::function<void()> fn) {
           }
           auto ex = asio::get_associated_executor(handler);
           asio::post(ex, [handler = std::move(handler), error]() mutable { handler(error); });
-        });
+        };
+        if (asio::thread_pool* pool = g_blocking_pool.load()) {
+          asio::post(*pool, std::move(work));
+        } else {
+          work();
+        }
       },
       asio::use_awaitable);
 }

@@ -1,6 +1,6 @@
 // Server: HTTP/1.1 (optionally over TLS) on Boost.Beast, with one io_context
-// per thread and SO_REUSEPORT listeners, so request handling never contends
-// on a shared queue.
+// per thread, each accepting on the same listening socket, so request
+// handling never contends on a shared queue.
 //
 // The server parses request headers, hands a Request/Response pair to the
 // handler coroutine, and writes the response afterwards: string bodies in one

@@ -22,7 +22,7 @@ using Task = boost::asio::awaitable<T>;
 // Runs `fn` on the blocking pool (fsync, rename, database writes, GC) and
 // resumes the calling coroutine on its own thread when `fn` returns. Must be
 // awaited from a coroutine running under an http::Server (or under
-// RunTaskForTest). If no pool was started, `fn` runs inline.
+// RunTaskBlocking). If no server started a pool, `fn` runs inline.
 Task<void> RunBlocking(std::function<void()> fn);
 
 }  // namespace scopereg::http

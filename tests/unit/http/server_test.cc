@@ -221,3 +221,31 @@ TEST_F(ServerTest, ResponsesCarryDateAndKeepAlive) {
 
 }  // namespace
 }  // namespace scopereg::http
+
+namespace scopereg::http {
+namespace {
+
+TEST(ServerBindTest, ASecondServerCannotShareThePort) {
+  ServerOptions opts;
+  opts.port = 0;
+  opts.threads = 2;
+  auto handler = [](Request&, Response& res) -> Task<void> {
+    res.SetBody("first");
+    co_return;
+  };
+  Server first(opts, handler);
+  ASSERT_OK(first.Start());
+  opts.port = first.port();
+  Server second(opts, handler);
+  Status st = second.Start();
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
+  for (int i = 0; i < 10; ++i) {  // every connection lands on the first server
+    http::HttpClient fresh;
+    ASSERT_OK_AND_ASSIGN(auto res, fresh.Send({"GET", "http://127.0.0.1:" + std::to_string(first.port()) + "/"}));
+    EXPECT_EQ(res.body, "first");
+  }
+  first.Stop();
+}
+
+}  // namespace
+}  // namespace scopereg::http

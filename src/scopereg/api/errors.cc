@@ -1,0 +1,29 @@
+#include "scopereg/api/errors.h"
+
+#include "scopereg/core/log.h"
+
+namespace scopereg::api {
+
+void WriteError(http::Request& req, http::Response& res, oci::ErrorCode code, std::string_view message,
+                std::string_view detail_json, int status_override) {
+  const auto& info = oci::Info(code);
+  res.set_status(status_override != 0 ? status_override : info.http_status);
+  res.SetHeader("Content-Type", "application/json");
+  res.SetBody(oci::ErrorBody(code, message, detail_json));
+  req.log().error_code = std::string(info.code);
+}
+
+void WriteInternalError(http::Request& req, http::Response& res, const Status& status) {
+  log::Error("request failed", {{"correlation_id", req.correlation_id()},
+                                {"route", req.log().route},
+                                {"repository", req.log().repository},
+                                {"status", status.ToString()}});
+  if (status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kAborted) {
+    WriteError(req, res, oci::ErrorCode::kUnavailable, "storage temporarily unavailable, retry later");
+    res.SetHeader("Retry-After", "1");
+    return;
+  }
+  WriteError(req, res, oci::ErrorCode::kInternal, "internal error (correlation id " + req.correlation_id() + ")");
+}
+
+}  // namespace scopereg::api

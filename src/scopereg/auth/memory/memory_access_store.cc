@@ -1,0 +1,334 @@
+#include "scopereg/auth/memory/memory_access_store.h"
+
+#include <algorithm>
+
+namespace scopereg::auth {
+
+namespace {
+
+std::string Quoted(std::string_view kind, std::string_view name) {
+  return std::string(kind) + " '" + std::string(name) + "'";
+}
+
+// The precondition check shared by every record type. `current` is the
+// stored record or nullptr.
+template <typename Record>
+Status CheckPrecondition(const Record* current, std::string_view kind, std::string_view name,
+                         const Precondition& pre) {
+  switch (pre.kind) {
+    case Precondition::Kind::kNone:
+      return Status::Ok();
+    case Precondition::Kind::kMustNotExist:
+      if (current != nullptr) return Status::AlreadyExists(Quoted(kind, name) + " already exists");
+      return Status::Ok();
+    case Precondition::Kind::kRevisionIs:
+      if (current == nullptr) return Status::NotFound(Quoted(kind, name) + " does not exist");
+      if (current->revision != pre.revision) {
+        return Status::Aborted(Quoted(kind, name) + " was modified concurrently (revision " +
+                               std::to_string(current->revision) + ", expected " + std::to_string(pre.revision) +
+                               ")");
+      }
+      return Status::Ok();
+  }
+  return Status::Internal("unknown precondition");
+}
+
+template <typename Map>
+auto* FindIn(Map& map, std::string_view name) {
+  auto it = map.find(name);
+  return it == map.end() ? nullptr : &it->second;
+}
+
+// Get / List / Delete, written once for the three keyed record types.
+template <typename Map>
+Result<typename Map::mapped_type> GetFrom(const Map& map, std::string_view kind, std::string_view name) {
+  auto it = map.find(name);
+  if (it == map.end()) return Status::NotFound(Quoted(kind, name) + " does not exist");
+  return it->second;
+}
+
+template <typename Map>
+std::vector<typename Map::mapped_type> ListFrom(const Map& map, std::string_view after, std::size_t limit) {
+  std::vector<typename Map::mapped_type> out;
+  for (auto it = map.upper_bound(after); it != map.end() && out.size() < limit; ++it) out.push_back(it->second);
+  return out;
+}
+
+template <typename Map>
+Status DeleteFrom(Map& map, std::string_view kind, std::string_view name, const Precondition& pre) {
+  if (pre.kind == Precondition::Kind::kMustNotExist) {
+    return Status::InvalidArgument("delete of " + Quoted(kind, name) + ": kMustNotExist is not a delete precondition");
+  }
+  auto it = map.find(name);
+  if (it == map.end()) return Status::NotFound(Quoted(kind, name) + " does not exist");
+  SCOPEREG_RETURN_IF_ERROR(CheckPrecondition(&it->second, kind, name, pre));
+  map.erase(it);
+  return Status::Ok();
+}
+
+}  // namespace
+
+class MemoryAccessStore::Subscription final : public AccessSubscription {
+ public:
+  Subscription(MemoryAccessStore* store, AccessObserver* observer) : store_(store), observer_(observer) {}
+  ~Subscription() override {
+    std::lock_guard<std::mutex> lock(store_->mu_);
+    auto& obs = store_->observers_;
+    obs.erase(std::remove(obs.begin(), obs.end(), observer_), obs.end());
+  }
+
+ private:
+  MemoryAccessStore* store_;
+  AccessObserver* observer_;
+};
+
+MemoryAccessStore::~MemoryAccessStore() = default;
+
+void MemoryAccessStore::SetBeforeWriteHookForTest(std::function<void()> hook) {
+  std::lock_guard<std::mutex> lock(mu_);
+  before_write_hook_ = std::move(hook);
+}
+
+void MemoryAccessStore::RunHook() {
+  std::function<void()> hook;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    hook = before_write_hook_;
+  }
+  if (hook) hook();
+}
+
+template <typename F>
+void MemoryAccessStore::NotifyLocked(F&& f) {
+  for (AccessObserver* o : observers_) f(*o);
+}
+
+// ---- scope maps -------------------------------------------------------------------------
+
+Result<ScopeMap> MemoryAccessStore::GetScopeMap(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return GetFrom(scope_maps_, "scope map", name);
+}
+
+Result<std::vector<ScopeMap>> MemoryAccessStore::ListScopeMaps(std::string_view after, std::size_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ListFrom(scope_maps_, after, limit);
+}
+
+Result<std::size_t> MemoryAccessStore::CountScopeMaps() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return scope_maps_.size();
+}
+
+Result<ScopeMap> MemoryAccessStore::PutScopeMap(const ScopeMap& scope_map, const Precondition& precondition) {
+  RunHook();
+  if (scope_map.name.empty() || scope_map.name.front() == '_' || scope_map.is_system()) {
+    return Status::InvalidArgument("scope map '" + scope_map.name + "': system scope maps are read-only");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  SCOPEREG_RETURN_IF_ERROR(
+      CheckPrecondition(FindIn(scope_maps_, scope_map.name), "scope map", scope_map.name, precondition));
+  ScopeMap stored = scope_map;
+  stored.revision = ++revision_;
+  scope_maps_.insert_or_assign(stored.name, stored);
+  NotifyLocked([&](AccessObserver& o) { o.OnScopeMapPut(stored); });
+  return stored;
+}
+
+Status MemoryAccessStore::DeleteScopeMap(std::string_view name, const Precondition& precondition) {
+  RunHook();
+  if (IsSystemScopeMapName(name)) {
+    return Status::InvalidArgument(Quoted("scope map", name) + " is system-defined and read-only");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> users;
+  for (const auto& [token_name, token] : tokens_) {
+    if (token.scope_map == name) users.push_back(token_name);
+  }
+  if (!users.empty() && scope_maps_.count(name) > 0) {
+    std::string list;
+    for (std::size_t i = 0; i < users.size() && i < 10; ++i) list += (i > 0 ? ", " : "") + users[i];
+    if (users.size() > 10) list += ", ... (" + std::to_string(users.size()) + " in total)";
+    return Status::FailedPrecondition(Quoted("scope map", name) + " is used by tokens: " + list);
+  }
+  SCOPEREG_RETURN_IF_ERROR(DeleteFrom(scope_maps_, "scope map", name, precondition));
+  ++revision_;
+  NotifyLocked([&](AccessObserver& o) { o.OnScopeMapDeleted(name); });
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> MemoryAccessStore::ListTokensUsingScopeMap(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [token_name, token] : tokens_) {
+    if (token.scope_map == name) out.push_back(token_name);
+  }
+  return out;
+}
+
+// ---- tokens -------------------------------------------------------------------------------
+
+Result<Token> MemoryAccessStore::GetToken(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return GetFrom(tokens_, "token", name);
+}
+
+Result<std::vector<Token>> MemoryAccessStore::ListTokens(std::string_view after, std::size_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ListFrom(tokens_, after, limit);
+}
+
+Result<std::size_t> MemoryAccessStore::CountTokens() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tokens_.size();
+}
+
+Result<Token> MemoryAccessStore::PutToken(const Token& token, const Precondition& precondition) {
+  RunHook();
+  std::lock_guard<std::mutex> lock(mu_);
+  const Token* current = FindIn(tokens_, token.name);
+  SCOPEREG_RETURN_IF_ERROR(CheckPrecondition(current, "token", token.name, precondition));
+  if (!IsSystemScopeMapName(token.scope_map) && scope_maps_.count(token.scope_map) == 0) {
+    return Status::FailedPrecondition(Quoted("scope map", token.scope_map) + " does not exist");
+  }
+  if (current != nullptr) {
+    // Usage of a password that was regenerated or deleted is stale.
+    if (auto u = usage_.find(token.name); u != usage_.end()) {
+      for (PasswordSlot s : kBothSlots) {
+        const auto& before = current->password(s);
+        const auto& after = token.password(s);
+        if (!after || !before || after->epoch != before->epoch) u->second.slots[SlotIndex(s)] = SlotUsage{};
+      }
+    }
+  } else {
+    usage_.erase(token.name);
+  }
+  Token stored = token;
+  stored.revision = ++revision_;
+  tokens_.insert_or_assign(stored.name, stored);
+  NotifyLocked([&](AccessObserver& o) { o.OnTokenPut(stored); });
+  return stored;
+}
+
+Status MemoryAccessStore::DeleteToken(std::string_view name, const Precondition& precondition) {
+  RunHook();
+  std::lock_guard<std::mutex> lock(mu_);
+  SCOPEREG_RETURN_IF_ERROR(DeleteFrom(tokens_, "token", name, precondition));
+  if (auto u = usage_.find(name); u != usage_.end()) usage_.erase(u);
+  ++revision_;
+  NotifyLocked([&](AccessObserver& o) { o.OnTokenDeleted(name); });
+  return Status::Ok();
+}
+
+// ---- admin user ---------------------------------------------------------------------------
+
+Result<AdminUser> MemoryAccessStore::GetAdminUser() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return admin_;
+}
+
+Result<AdminUser> MemoryAccessStore::PutAdminUser(const AdminUser& admin, const Precondition& precondition) {
+  RunHook();
+  if (precondition.kind == Precondition::Kind::kMustNotExist) {
+    return Status::InvalidArgument("admin user: kMustNotExist is meaningless (it always exists)");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (precondition.kind == Precondition::Kind::kRevisionIs && admin_.revision != precondition.revision) {
+    return Status::Aborted("admin user was modified concurrently (revision " + std::to_string(admin_.revision) +
+                           ", expected " + std::to_string(precondition.revision) + ")");
+  }
+  if (auto u = usage_.find(""); u != usage_.end()) {
+    for (PasswordSlot s : kBothSlots) {
+      const auto& before = admin_.password(s);
+      const auto& after = admin.password(s);
+      if (!after || !before || after->epoch != before->epoch) u->second.slots[SlotIndex(s)] = SlotUsage{};
+    }
+  }
+  admin_ = admin;
+  admin_.revision = ++revision_;
+  NotifyLocked([&](AccessObserver& o) { o.OnAdminUserPut(admin_); });
+  return admin_;
+}
+
+// ---- operators ------------------------------------------------------------------------------
+
+Result<OperatorCredential> MemoryAccessStore::GetOperator(std::string_view id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return GetFrom(operators_, "operator", id);
+}
+
+Result<std::vector<OperatorCredential>> MemoryAccessStore::ListOperators() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ListFrom(operators_, "", operators_.size());
+}
+
+Result<OperatorCredential> MemoryAccessStore::PutOperator(const OperatorCredential& op,
+                                                          const Precondition& precondition) {
+  RunHook();
+  std::lock_guard<std::mutex> lock(mu_);
+  SCOPEREG_RETURN_IF_ERROR(CheckPrecondition(FindIn(operators_, op.id), "operator", op.id, precondition));
+  OperatorCredential stored = op;
+  stored.revision = ++revision_;
+  operators_.insert_or_assign(stored.id, stored);
+  return stored;
+}
+
+Status MemoryAccessStore::DeleteOperator(std::string_view id, const Precondition& precondition) {
+  RunHook();
+  std::lock_guard<std::mutex> lock(mu_);
+  SCOPEREG_RETURN_IF_ERROR(DeleteFrom(operators_, "operator", id, precondition));
+  ++revision_;
+  return Status::Ok();
+}
+
+// ---- usage ----------------------------------------------------------------------------------------
+
+Status MemoryAccessStore::RecordPasswordUses(std::span<const PasswordUse> uses) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const PasswordUse& use : uses) {
+    if (!use.token.empty() && tokens_.count(use.token) == 0) continue;
+    TokenUsage& u = usage_[use.token];
+    u.token = use.token;
+    SlotUsage& slot = u.slots[SlotIndex(use.slot)];
+    if (slot.last_used && *slot.last_used >= use.time) continue;
+    slot.last_used = use.time;
+    slot.last_used_from = use.client_address;
+  }
+  return Status::Ok();
+}
+
+Result<TokenUsage> MemoryAccessStore::GetTokenUsage(std::string_view token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!token.empty() && tokens_.count(token) == 0) return Status::NotFound(Quoted("token", token) + " does not exist");
+  if (auto it = usage_.find(token); it != usage_.end()) return it->second;
+  TokenUsage empty;
+  empty.token = std::string(token);
+  return empty;
+}
+
+// ---- change feed --------------------------------------------------------------------------------
+
+AccessSnapshot MemoryAccessStore::SnapshotLocked() const {
+  AccessSnapshot s;
+  s.scope_maps.reserve(scope_maps_.size());
+  for (const auto& [name, m] : scope_maps_) s.scope_maps.push_back(m);
+  s.tokens.reserve(tokens_.size());
+  for (const auto& [name, t] : tokens_) s.tokens.push_back(t);
+  s.admin = admin_;
+  s.revision = revision_;
+  return s;
+}
+
+Result<AccessSnapshot> MemoryAccessStore::LoadSnapshot() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return SnapshotLocked();
+}
+
+Result<std::unique_ptr<AccessSubscription>> MemoryAccessStore::Subscribe(AccessObserver& observer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  observer.OnSnapshot(SnapshotLocked());
+  observers_.push_back(&observer);
+  return std::unique_ptr<AccessSubscription>(std::make_unique<Subscription>(this, &observer));
+}
+
+}  // namespace scopereg::auth

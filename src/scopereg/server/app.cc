@@ -1,0 +1,212 @@
+#include "scopereg/server/app.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "scopereg/api/access_controller.h"
+#include "scopereg/api/events.h"
+#include "scopereg/api/registry.h"
+#include "scopereg/core/log.h"
+#include "scopereg/http/server.h"
+#include "scopereg/metadata/sqlite/sqlite_metadata_store.h"
+#include "scopereg/storage/fs/fs_blob_store.h"
+
+namespace scopereg::server {
+
+// ---- DataDirLock -------------------------------------------------------------
+
+Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& data_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return Status::Unavailable("data_dir: cannot create '" + data_dir + "': " + ec.message());
+  // Blobs and the database are nobody else's business.
+  ::chmod(data_dir.c_str(), 0700);
+  const std::string path = (std::filesystem::path(data_dir) / ".lock").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Unavailable("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return Status::FailedPrecondition("data directory '" + data_dir +
+                                      "' is in use by another scopereg process (" + path + " is locked)");
+  }
+  return std::unique_ptr<DataDirLock>(new DataDirLock(fd));
+}
+
+DataDirLock::~DataDirLock() { ::close(fd_); }
+
+// ---- App ---------------------------------------------------------------------
+
+struct App::Impl {
+  Config config;
+  const Clock* clock;
+  std::unique_ptr<DataDirLock> lock;
+  std::unique_ptr<metadata::SqliteMetadataStore> metadata;
+  std::unique_ptr<storage::FsBlobStore> blobs;
+  std::unique_ptr<api::AccessController> access;
+  std::unique_ptr<api::RepositoryEventSink> events;
+  std::unique_ptr<api::Registry> registry;
+  std::unique_ptr<http::Server> server;
+
+  std::mutex gc_mu;  // one GC run at a time
+  std::thread gc_thread;
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stopping = false;
+  bool started = false;
+
+  void GcLoop();
+  void LogRequest(const http::Completion& c) const;
+};
+
+App::App(Config config, const Clock* clock) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->clock = clock != nullptr ? clock : &SystemClock::Instance();
+}
+
+App::~App() { Stop(); }
+
+const Config& App::config() const { return impl_->config; }
+
+std::uint16_t App::port() const { return impl_->server ? impl_->server->port() : 0; }
+
+void App::Impl::LogRequest(const http::Completion& c) const {
+  const http::Request& r = c.request;
+  log::Info("request", {{"correlation_id", r.correlation_id()},
+                        {"remote", r.remote_address()},
+                        {"method", r.method_string()},
+                        {"path", r.path()},
+                        {"route", r.log().route},
+                        {"repository", r.log().repository},
+                        {"identity", r.log().identity},
+                        {"status", c.response.status()},
+                        {"error", r.log().error_code},
+                        {"bytes_in", c.bytes_in},
+                        {"bytes_out", c.bytes_out},
+                        {"duration_us", static_cast<std::int64_t>(c.duration.count() / 1000)},
+                        {"user_agent", r.header("User-Agent")},
+                        {"client_aborted", c.write_failed}});
+}
+
+Status App::Start() {
+  Impl& im = *impl_;
+  if (im.started) return Status::FailedPrecondition("already started");
+  const Config& cfg = im.config;
+  SCOPEREG_ASSIGN_OR_RETURN(im.lock, DataDirLock::Acquire(cfg.data_dir));
+
+  metadata::SqliteOptions sqlite_options;
+  sqlite_options.full_sync = cfg.sqlite_synchronous_full;
+  SCOPEREG_ASSIGN_OR_RETURN(im.metadata,
+                            metadata::SqliteMetadataStore::Open(cfg.ResolvedSqlitePath(), *im.clock, sqlite_options));
+  SCOPEREG_RETURN_IF_ERROR(im.metadata->Migrate());
+  SCOPEREG_ASSIGN_OR_RETURN(im.blobs, storage::FsBlobStore::Open(cfg.ResolvedStorageRoot(), *im.clock));
+
+  im.access = std::make_unique<api::AllowAllAccessController>();
+  im.events = std::make_unique<api::NullEventSink>();
+
+  api::RegistryOptions ro;
+  ro.max_manifest_bytes = cfg.max_manifest_bytes;
+  ro.max_page_size = cfg.max_page_size;
+  ro.manifest_cache_bytes = cfg.manifest_cache_bytes;
+  api::RegistryDeps deps;
+  deps.blobs = im.blobs.get();
+  deps.metadata = im.metadata.get();
+  deps.clock = im.clock;
+  deps.access = im.access.get();
+  deps.events = im.events.get();
+  im.registry = std::make_unique<api::Registry>(deps, ro);
+  im.registry->SetRouteHandler(api::Route::kHealth, [&im](http::Request& req, http::Response& res,
+                                                          const api::RouteMatch& route) -> http::Task<void> {
+    res.SetHeader("Content-Type", "application/json");
+    if (route.reference == "readyz") {
+      auto probe = im.metadata->ListRepositories("", 1);
+      if (!probe.ok()) {
+        res.set_status(503);
+        res.SetBody("{\"status\":\"unavailable\"}");
+        co_return;
+      }
+    }
+    (void)req;
+    res.set_status(200);
+    res.SetBody("{\"status\":\"ok\"}");
+  });
+
+  http::ServerOptions so;
+  so.address = cfg.listen_address;
+  so.port = cfg.listen_port;
+  so.threads = cfg.threads;
+  so.blocking_threads = cfg.blocking_threads;
+  if (!cfg.tls_cert_file.empty()) so.tls = http::TlsOptions{cfg.tls_cert_file, cfg.tls_key_file};
+  so.header_timeout = cfg.header_timeout;
+  so.idle_timeout = cfg.idle_timeout;
+  so.stall_timeout = cfg.stall_timeout;
+  so.shutdown_grace = cfg.shutdown_grace;
+  api::Registry* registry = im.registry.get();
+  http::Server::CompletionCallback on_complete;
+  if (cfg.access_log) on_complete = [&im](const http::Completion& c) { im.LogRequest(c); };
+  im.server = std::make_unique<http::Server>(
+      so, [registry](http::Request& req, http::Response& res) { return registry->Handle(req, res); },
+      std::move(on_complete));
+  SCOPEREG_RETURN_IF_ERROR(im.server->Start());
+
+  if (cfg.gc_interval.count() > 0) im.gc_thread = std::thread([&im] { im.GcLoop(); });
+  im.started = true;
+  log::Info("scopereg serving",
+            {{"address", cfg.listen_address},
+             {"port", static_cast<std::uint64_t>(im.server->port())},
+             {"tls", !cfg.tls_cert_file.empty()},
+             {"data_dir", cfg.data_dir}});
+  return Status::Ok();
+}
+
+void App::Impl::GcLoop() {
+  std::unique_lock lock(stop_mu);
+  for (;;) {
+    if (stop_cv.wait_for(lock, config.gc_interval, [&] { return stopping; })) return;
+    lock.unlock();
+    {
+      std::lock_guard gc(gc_mu);
+      GcOptions o{config.gc_grace_period, config.upload_expiry, false};
+      auto r = GarbageCollector(*blobs, *metadata, *clock, o).Run();
+      if (!r.ok()) log::Error("online garbage collection failed", {{"status", r.status().ToString()}});
+    }
+    lock.lock();
+  }
+}
+
+Result<GcReport> App::CollectGarbage(bool dry_run) {
+  Impl& im = *impl_;
+  if (!im.started) return Status::FailedPrecondition("not started");
+  std::lock_guard gc(im.gc_mu);
+  GcOptions o{im.config.gc_grace_period, im.config.upload_expiry, dry_run};
+  return GarbageCollector(*im.blobs, *im.metadata, *im.clock, o).Run();
+}
+
+void App::Stop() {
+  Impl& im = *impl_;
+  {
+    std::lock_guard lock(im.stop_mu);
+    if (im.stopping) return;
+    im.stopping = true;
+  }
+  im.stop_cv.notify_all();
+  if (im.server) im.server->Stop();
+  if (im.gc_thread.joinable()) im.gc_thread.join();
+  log::Flush();
+}
+
+void App::Wait() {
+  Impl& im = *impl_;
+  std::unique_lock lock(im.stop_mu);
+  im.stop_cv.wait(lock, [&] { return im.stopping; });
+}
+
+}  // namespace scopereg::server

@@ -1,0 +1,62 @@
+// App: one running registry, wired from a Config. `scopereg serve` runs one;
+// integration tests run one in-process on port 0 with a FakeClock.
+//
+// Start order: data directory (0700) and its lock file (one process per data
+// directory), metadata store (migrated), blob store, auth state, registry,
+// HTTP server, background tasks (GC, audit flushing). Stop in reverse; Stop
+// lets in-flight requests finish (http.shutdown_grace).
+//
+// Thread safety: Start/Stop/Wait from one controlling thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "scopereg/core/clock.h"
+#include "scopereg/core/status.h"
+#include "scopereg/server/config.h"
+#include "scopereg/server/garbage_collector.h"
+
+namespace scopereg::server {
+
+class App {
+ public:
+  // `clock` must outlive the App; nullptr means the system clock.
+  explicit App(Config config, const Clock* clock = nullptr);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // kFailedPrecondition if another process holds the data directory;
+  // kUnavailable if the port cannot be bound; kInvalidArgument for bad TLS
+  // files; store errors as the stores report them.
+  Status Start();
+  void Stop();
+  // Blocks until Stop() is called (e.g. from a signal handler thread).
+  void Wait();
+
+  std::uint16_t port() const;
+  const Config& config() const;
+
+  // Runs one garbage collection now (the online mode uses the same call).
+  Result<GcReport> CollectGarbage(bool dry_run = false);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Holds an exclusive lock on <data_dir>/.lock for the object's lifetime, so
+// two processes never use one data directory (a second `serve`, or an offline
+// `gc` while serving). kFailedPrecondition if it is taken.
+class DataDirLock {
+ public:
+  static Result<std::unique_ptr<DataDirLock>> Acquire(const std::string& data_dir);
+  ~DataDirLock();
+
+ private:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace scopereg::server
