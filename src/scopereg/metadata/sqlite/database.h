@@ -52,7 +52,7 @@ class ConnectionPool;
 // A prepared statement borrowed from a Connection's cache for one
 // execution. Column and bind indexes are SQLite's (columns from 0, binds from
 // 1). Text and blob binds do not copy: the bound bytes must stay valid until
-// the Statement is destroyed or stepped to the end.
+// the Statement is destroyed.
 class Statement {
  public:
   Statement(Connection* connection, sqlite3_stmt* stmt) : connection_(connection), stmt_(stmt) {}
@@ -111,7 +111,9 @@ class Connection {
 
   // The cached statement for `sql`, prepared on first use. The cache is
   // keyed by the address of `sql`, so pass string constants with static
-  // storage, never a temporary. kInternal if the SQL does not compile.
+  // storage, never a temporary. Only one Statement per `sql` may be alive on
+  // a connection at a time (they share the sqlite3_stmt). kInternal if the
+  // SQL does not compile (kDataLoss if the schema is corrupt).
   Result<Statement> Prepare(const char* sql);
   // Runs one or more statements without caching them (schema, pragmas).
   Status Execute(const char* sql);
