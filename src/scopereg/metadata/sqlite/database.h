@@ -12,7 +12,9 @@
 // Every connection is opened with SQLITE_OPEN_NOMUTEX (Debian's library
 // serialises every call otherwise) and belongs to at most one thread at a
 // time: Database::ThreadConnection() gives each thread its own, opened on first
-// use and handed to another thread after the owning thread exits.
+// use and handed to another thread after the owning thread exits. With
+// SqliteOptions::background_checkpoint, one more connection and thread
+// checkpoint the WAL when a commit reports it has grown past 1000 pages.
 //
 // Errors: every SQLite result code becomes a Status. Busy, locked and I/O
 // errors (including a full disk or a file that cannot be opened) are
@@ -28,12 +30,14 @@
 #include <sqlite3.h>
 #include <utility>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <unordered_map>
 
@@ -204,15 +208,23 @@ class Database {
   const SqliteOptions& options() const { return options_; }
   // Connections opened so far (in use or idle), for tests and metrics.
   std::size_t connection_count() const;
+  // Background checkpoints that completed (options().background_checkpoint).
+  std::uint64_t checkpoint_count() const { return checkpoints_.load(); }
 
  private:
-  Database(std::string path, SqliteOptions options, std::shared_ptr<ConnectionPool> pool);
+  Database(std::string path, SqliteOptions options, std::shared_ptr<ConnectionPool> pool,
+           std::unique_ptr<Connection> checkpoint_connection);
+  void RunCheckpoints();
 
   std::string path_;
   SqliteOptions options_;
   // Shared with the thread-exit hooks that return a connection to the pool,
   // which may run after the Database is gone.
   std::shared_ptr<ConnectionPool> pool_;
+  // The background checkpointer's own connection and thread, or null.
+  std::unique_ptr<Connection> checkpoint_connection_;
+  std::atomic<std::uint64_t> checkpoints_{0};
+  std::thread checkpointer_;
 };
 
 }  // namespace scopereg::metadata::sqlite
