@@ -13,8 +13,9 @@
 // prepared once per connection), so reads run in parallel and never wait for
 // writers (WAL). Writes are serialised by SQLite: every write method is one
 // BEGIN IMMEDIATE transaction that waits up to `busy_timeout` for the lock
-// and fails with kUnavailable after it. Destroy the store only when no call
-// is in progress.
+// and fails with kUnavailable after it. One background thread checkpoints
+// the WAL (SqliteOptions::background_checkpoint). Destroy the store only
+// when no call is in progress.
 //
 // Durability: with the default synchronous=NORMAL a commit survives a
 // process crash but the last commits before a power loss may be lost (the

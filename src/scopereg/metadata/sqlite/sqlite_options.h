@@ -18,8 +18,9 @@ struct SqliteOptions {
   // Checkpoint the WAL on a background thread once it holds 1000 pages,
   // instead of inside whichever commit crosses that mark (SQLite's default).
   // The checkpoint's fsyncs then stay off the request path: on the
-  // development VM, inline checkpoints tripled the wall time of a write
-  // (bench/metadata_bench.cc). Durability is the same either way.
+  // development VM this cut a push (RecordBlob + PutManifest) from 1.2 ms to
+  // 0.75 ms of wall time (bench/metadata_bench.cc). Durability is the same
+  // either way.
   bool background_checkpoint = true;
 };
 
