@@ -85,6 +85,24 @@ Status CheckDeletePrecondition(std::optional<std::uint64_t> stored_revision, std
   return CheckPrecondition(stored_revision, kind, name, precondition);
 }
 
+Status CheckScopeMapWritable(const ScopeMap& scope_map) {
+  if (scope_map.name.empty() || scope_map.name.front() == '_' || scope_map.is_system()) {
+    return Status::InvalidArgument(Named("scope map", scope_map.name) + ": system scope maps are read-only");
+  }
+  return Status::Ok();
+}
+
+Status CheckScopeMapDeletable(std::string_view name) {
+  if (IsSystemScopeMapName(name)) {
+    return Status::InvalidArgument(Named("scope map", name) + " is system-defined and read-only");
+  }
+  return Status::Ok();
+}
+
+Status TokenScopeMapMissing(std::string_view name) {
+  return Status::FailedPrecondition(Named("scope map", name) + " does not exist");
+}
+
 Status ScopeMapInUse(std::string_view name, std::span<const std::string> users, std::size_t total) {
   constexpr std::size_t kMaxNamed = 10;
   std::string list;

@@ -325,5 +325,13 @@ Status CheckDeletePrecondition(std::optional<std::uint64_t> stored_revision, std
 Status ScopeMapInUse(std::string_view name, std::span<const std::string> users, std::size_t total);
 // kNotFound "token 'x' does not exist" and the like.
 Status RecordNotFound(std::string_view kind, std::string_view name);
+// kInvalidArgument unless PutScopeMap may write `scope_map`: a user-defined
+// map whose name does not start with '_' (reserved for system scope maps).
+Status CheckScopeMapWritable(const ScopeMap& scope_map);
+// kInvalidArgument if `name` is a system scope map's (DeleteScopeMap).
+Status CheckScopeMapDeletable(std::string_view name);
+// kFailedPrecondition "scope map 'x' does not exist": PutToken's reference
+// to a map that is neither stored nor a system one.
+Status TokenScopeMapMissing(std::string_view name);
 
 }  // namespace scopereg::auth

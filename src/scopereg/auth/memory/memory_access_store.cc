@@ -6,10 +6,6 @@ namespace scopereg::auth {
 
 namespace {
 
-std::string Quoted(std::string_view kind, std::string_view name) {
-  return std::string(kind) + " '" + std::string(name) + "'";
-}
-
 // The revision of the record `current` points at, or nullopt.
 template <typename Record>
 std::optional<std::uint64_t> RevisionOf(const Record* current) {
@@ -124,9 +120,7 @@ Result<std::size_t> MemoryAccessStore::CountScopeMaps() {
 Result<ScopeMap> MemoryAccessStore::PutScopeMap(const ScopeMap& scope_map, const Precondition& precondition,
                                                 const AccessChange& change) {
   RunHook();
-  if (scope_map.name.empty() || scope_map.name.front() == '_' || scope_map.is_system()) {
-    return Status::InvalidArgument("scope map '" + scope_map.name + "': system scope maps are read-only");
-  }
+  SCOPEREG_RETURN_IF_ERROR(CheckScopeMapWritable(scope_map));
   std::lock_guard<std::mutex> lock(mu_);
   SCOPEREG_RETURN_IF_ERROR(
       CheckPrecondition(RevisionOf(FindIn(scope_maps_, scope_map.name)), "scope map", scope_map.name, precondition));
@@ -142,9 +136,7 @@ Result<ScopeMap> MemoryAccessStore::PutScopeMap(const ScopeMap& scope_map, const
 Status MemoryAccessStore::DeleteScopeMap(std::string_view name, const Precondition& precondition,
                                          const AccessChange& change) {
   RunHook();
-  if (IsSystemScopeMapName(name)) {
-    return Status::InvalidArgument(Quoted("scope map", name) + " is system-defined and read-only");
-  }
+  SCOPEREG_RETURN_IF_ERROR(CheckScopeMapDeletable(name));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = scope_maps_.find(name);
   SCOPEREG_RETURN_IF_ERROR(CheckDeletePrecondition(RevisionOf(it == scope_maps_.end() ? nullptr : &it->second),
@@ -195,7 +187,7 @@ Result<Token> MemoryAccessStore::PutToken(const Token& token, const Precondition
   const Token* current = FindIn(tokens_, token.name);
   SCOPEREG_RETURN_IF_ERROR(CheckPrecondition(RevisionOf(current), "token", token.name, precondition));
   if (!IsSystemScopeMapName(token.scope_map) && scope_maps_.count(token.scope_map) == 0) {
-    return Status::FailedPrecondition(Quoted("scope map", token.scope_map) + " does not exist");
+    return TokenScopeMapMissing(token.scope_map);
   }
   SCOPEREG_RETURN_IF_ERROR(CanRecordLocked());
   if (current != nullptr) {
