@@ -2,10 +2,11 @@
 // user, operator credentials, password last-used data), and the change feed
 // that keeps every node's AuthState current.
 //
-// Owned by auth, implemented by the metadata backends (SQLite now,
-// PostgreSQL later) and by auth/memory/memory_access_store.h (tests, and the
-// server's in-memory mode). tests/testing/access_store_suite.h is the
-// conformance suite every implementation must pass.
+// Owned by auth, implemented by the metadata backends
+// (metadata/sqlite/sqlite_access_store.h, which the server uses; PostgreSQL
+// later) and by auth/memory/memory_access_store.h (tests and benchmarks).
+// tests/testing/access_store_suite.h is the conformance suite every
+// implementation must pass.
 //
 // What a store does and does not do:
 //   - It stores records as given and validates only what it must enforce

@@ -1,6 +1,6 @@
 // MemoryAccessStore: an AccessStore that keeps everything in process memory.
-// For tests, benchmarks and the server's throw-away in-memory mode; nothing
-// survives a restart.
+// For tests and benchmarks; nothing survives a restart (the server uses
+// metadata/sqlite/sqlite_access_store.h).
 //
 // It implements the full contract of access_store.h (it passes
 // tests/testing/access_store_suite.h). One mutex guards all state; observers
