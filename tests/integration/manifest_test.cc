@@ -38,6 +38,29 @@ TEST_F(ManifestTest, PushAndPullByTagAndDigest) {
   }
 }
 
+TEST_F(ManifestTest, ContentNegotiationReadsEveryAcceptLine) {
+  std::string body = PushImage("neg", "v1", "layer");
+  // c/image sends one type per Accept line; the right one may be the last.
+  http::ClientRequest req{"GET", Url("/v2/neg/manifests/v1")};
+  req.headers = {{"Accept", "application/vnd.docker.distribution.manifest.v2+json"},
+                 {"Accept", "application/vnd.docker.distribution.manifest.list.v2+json"},
+                 {"Accept", "application/vnd.oci.image.index.v1+json"},
+                 {"Accept", std::string(kOciManifest) + ";q=0.9"}};
+  auto res = client_.Send(req);
+  ASSERT_TRUE(res.ok());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, body);
+  auto combined = Send("GET", "/v2/neg/manifests/v1", "",
+                       {{"Accept", "application/vnd.docker.distribution.manifest.v2+json, " + std::string(kOciManifest)}});
+  EXPECT_EQ(combined.status, 200);
+  EXPECT_EQ(Send("GET", "/v2/neg/manifests/v1", "", {{"Accept", "*/*"}}).status, 200);
+  auto refused = Send("GET", "/v2/neg/manifests/v1", "",
+                      {{"Accept", "application/vnd.docker.distribution.manifest.v2+json"}});
+  EXPECT_EQ(refused.status, 404);
+  EXPECT_EQ(ErrorCode(refused), "MANIFEST_UNKNOWN");
+  EXPECT_NE(refused.body.find("accept header does not support OCI manifests"), std::string::npos);
+}
+
 TEST_F(ManifestTest, PutResponseHeaders) {
   PushBlob("h", "{}");
   std::string manifest = std::string("{\"schemaVersion\":2,\"mediaType\":\"") + kOciManifest +
