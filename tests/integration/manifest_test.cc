@@ -13,11 +13,6 @@ constexpr char kOciIndex[] = "application/vnd.oci.image.index.v1+json";
 
 class ManifestTest : public RegistryFixture {
  protected:
-  std::string ErrorCode(const http::ClientResponse& res) {
-    auto j = json::parse(res.body, nullptr, false);
-    if (j.is_discarded() || !j.contains("errors")) return "<no error body: " + res.body + ">";
-    return j["errors"][0]["code"].get<std::string>();
-  }
 };
 
 TEST_F(ManifestTest, PushAndPullByTagAndDigest) {

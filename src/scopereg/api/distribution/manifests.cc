@@ -42,11 +42,7 @@ http::Task<std::shared_ptr<const CachedManifest>> Resolve(Context& ctx, const oc
   if (!repo_attrs) {
     auto r = ctx.metadata().GetRepository(repo);
     if (!r.ok()) {
-      if (r.status().IsNotFound()) {
-        WriteError(ctx.req, ctx.res, ErrorCode::kNameUnknown, "repository '" + repo + "' not known to registry");
-      } else {
-        WriteInternalError(ctx.req, ctx.res, r.status());
-      }
+      WriteLookupError(ctx.req, ctx.res, r.status(), ErrorCode::kNameUnknown, "repository '" + repo + "' not known to registry");
       co_return nullptr;
     }
     repo_attrs = r->attributes;
@@ -63,11 +59,7 @@ http::Task<std::shared_ptr<const CachedManifest>> Resolve(Context& ctx, const oc
     if (!tag) {
       auto t = ctx.metadata().GetTag(repo, ref.tag());
       if (!t.ok()) {
-        if (t.status().IsNotFound()) {
-          WriteError(ctx.req, ctx.res, ErrorCode::kManifestUnknown, "manifest tagged '" + ref.tag() + "' not found");
-        } else {
-          WriteInternalError(ctx.req, ctx.res, t.status());
-        }
+        WriteLookupError(ctx.req, ctx.res, t.status(), ErrorCode::kManifestUnknown, "manifest tagged '" + ref.tag() + "' not found");
         co_return nullptr;
       }
       tag = CachedTag{t->digest, t->attributes};
@@ -86,11 +78,7 @@ http::Task<std::shared_ptr<const CachedManifest>> Resolve(Context& ctx, const oc
   if (!m) {
     auto rec = ctx.metadata().GetManifest(repo, digest);
     if (!rec.ok()) {
-      if (rec.status().IsNotFound()) {
-        WriteError(ctx.req, ctx.res, ErrorCode::kManifestUnknown, "manifest " + digest.str() + " not found");
-      } else {
-        WriteInternalError(ctx.req, ctx.res, rec.status());
-      }
+      WriteLookupError(ctx.req, ctx.res, rec.status(), ErrorCode::kManifestUnknown, "manifest " + digest.str() + " not found");
       co_return nullptr;
     }
     auto bytes = ctx.blobs().ReadAll(digest, ctx.shared.options.max_manifest_bytes);
