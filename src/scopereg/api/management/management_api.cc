@@ -34,6 +34,10 @@ struct Endpoint {
   std::optional<Permission> permission;  // nullopt: any authenticated operator
   Body body;
   internal::Handler handler;
+  // Whether the handler honours If-Match. Elsewhere the header is refused:
+  // a client that asked for a conditional change must not get an
+  // unconditional one.
+  bool if_match = false;
 };
 
 // Every management endpoint (docs/api.md lists the same table). The role
@@ -42,15 +46,15 @@ const Endpoint kEndpoints[] = {
     {M::kGet, {"scopeMaps"}, Permission::kRead, Body::kNone, &internal::ListScopeMaps},
     {M::kGet, {"scopeMaps", "*"}, Permission::kRead, Body::kNone, &internal::GetScopeMap},
     {M::kPut, {"scopeMaps", "*"}, Permission::kWriteScopeMaps, Body::kRequired, &internal::CreateScopeMap},
-    {M::kPatch, {"scopeMaps", "*"}, Permission::kWriteScopeMaps, Body::kRequired, &internal::UpdateScopeMap},
-    {M::kDelete, {"scopeMaps", "*"}, Permission::kWriteScopeMaps, Body::kNone, &internal::DeleteScopeMap},
+    {M::kPatch, {"scopeMaps", "*"}, Permission::kWriteScopeMaps, Body::kRequired, &internal::UpdateScopeMap, true},
+    {M::kDelete, {"scopeMaps", "*"}, Permission::kWriteScopeMaps, Body::kNone, &internal::DeleteScopeMap, true},
     {M::kGet, {"scopeMaps", "*", "tokens"}, Permission::kRead, Body::kNone, &internal::ListScopeMapTokens},
 
     {M::kGet, {"tokens"}, Permission::kRead, Body::kNone, &internal::ListTokens},
     {M::kGet, {"tokens", "*"}, Permission::kRead, Body::kNone, &internal::GetToken},
     {M::kPut, {"tokens", "*"}, Permission::kWriteTokens, Body::kRequired, &internal::CreateToken},
-    {M::kPatch, {"tokens", "*"}, Permission::kWriteTokens, Body::kRequired, &internal::UpdateToken},
-    {M::kDelete, {"tokens", "*"}, Permission::kWriteTokens, Body::kNone, &internal::DeleteToken},
+    {M::kPatch, {"tokens", "*"}, Permission::kWriteTokens, Body::kRequired, &internal::UpdateToken, true},
+    {M::kDelete, {"tokens", "*"}, Permission::kWriteTokens, Body::kNone, &internal::DeleteToken, true},
     {M::kPost, {"tokens", "*", "generateCredentials"}, Permission::kWriteTokens, Body::kOptional,
      &internal::GenerateCredentials},
     {M::kDelete, {"tokens", "*", "credentials", "*"}, Permission::kWriteTokens, Body::kNone,
@@ -256,6 +260,10 @@ http::Task<void> ManagementApi::Handle(http::Request& req, http::Response& res, 
                              "operator '" + caller->id + "' (role " +
                                  std::string(auth::OperatorRoleName(caller->role)) + ") may not " +
                                  std::string(auth::OperatorPermissionName(*endpoint->permission)));
+    co_return;
+  }
+  if (!endpoint->if_match && req.has_header("If-Match")) {
+    internal::WriteErrorBody(req, res, 400, "InvalidArgument", "If-Match: not supported on this endpoint");
     co_return;
   }
   Call call{req, res, std::move(*caller), std::move(args), Json::object()};

@@ -216,6 +216,10 @@ TEST_F(ManagementApiTest, IfMatchDetectsConcurrentChanges) {
   EXPECT_EQ(AsOwner("GET", "/api/v1/tokens/etagged").body["owner"], "a");
   EXPECT_EQ(AsOwner("DELETE", "/api/v1/tokens/etagged", "", {{"If-Match", etag}}).status, 412);
   EXPECT_EQ(AsOwner("PATCH", "/api/v1/tokens/etagged", R"({"owner":"c"})", {{"If-Match", "*"}}).status, 200);
+  // Endpoints that cannot honour If-Match refuse it rather than ignore it.
+  Reply refused = AsOwner("POST", "/api/v1/tokens/etagged/generateCredentials", "", {{"If-Match", etag}});
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.error_message(), "If-Match: not supported on this endpoint");
   Reply current = AsOwner("GET", "/api/v1/tokens/etagged");
   EXPECT_EQ(AsOwner("DELETE", "/api/v1/tokens/etagged", "", {{"If-Match", current.header("ETag")}}).status, 204);
 }
