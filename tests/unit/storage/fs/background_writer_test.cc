@@ -27,6 +27,12 @@ std::string Pattern(std::size_t n, char seed) {
   return s;
 }
 
+// An empty file opened read-only: every write to it fails with EBADF.
+int OpenReadOnly(const std::string& path) {
+  { std::ofstream(path) << ""; }
+  return ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+}
+
 TEST(BackgroundWriterTest, MixedAppendsLandInOrder) {
   testing::TempDir dir;
   const std::string path = dir.str() + "/f";
@@ -66,9 +72,7 @@ TEST(BackgroundWriterTest, DestructorWaitsForTheWriteInFlight) {
 TEST(BackgroundWriterTest, FailedBackgroundWriteIsReportedAndSticks) {
   testing::TempDir dir;
   const std::string path = dir.str() + "/f";
-  // Read-only descriptor: every write fails with EBADF.
-  { std::ofstream(path) << ""; }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = OpenReadOnly(path);
   ASSERT_GE(fd, 0);
   BackgroundWriter w(fd, path);
   const std::string big = Pattern(BackgroundWriter::kMinBackgroundBytes, 'b');
@@ -85,8 +89,7 @@ TEST(BackgroundWriterTest, FailedBackgroundWriteIsReportedAndSticks) {
 TEST(BackgroundWriterTest, FailedInlineWriteIsReportedAtOnce) {
   testing::TempDir dir;
   const std::string path = dir.str() + "/f";
-  { std::ofstream(path) << ""; }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = OpenReadOnly(path);
   ASSERT_GE(fd, 0);
   BackgroundWriter w(fd, path);
   EXPECT_FALSE(w.Append("abc", 3).ok());
