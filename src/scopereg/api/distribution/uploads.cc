@@ -89,18 +89,56 @@ enum class StreamOutcome { kOk, kBodyFailed, kStoreFailed };
 http::Task<StreamOutcome> StreamBody(Context& ctx, storage::UploadWriter& writer, Status& error) {
   std::vector<char> buf(kStreamBuffer);
   for (;;) {
-    auto n = co_await ctx.req.ReadBody(buf.data(), buf.size());
-    if (!n.ok()) {
-      error = n.status();
-      co_return StreamOutcome::kBodyFailed;
+    // Whole buffers: fewer, larger appends, each of which the filesystem
+    // backend writes while this thread hashes it.
+    std::size_t filled = 0;
+    bool at_end = false;
+    while (filled < buf.size()) {
+      auto n = co_await ctx.req.ReadBody(buf.data() + filled, buf.size() - filled);
+      if (!n.ok()) {
+        // What did arrive still counts: PATCH keeps it for a resume.
+        Status st = filled > 0 ? writer.Write(buf.data(), filled) : Status::Ok();
+        error = st.ok() ? n.status() : st;
+        co_return st.ok() ? StreamOutcome::kBodyFailed : StreamOutcome::kStoreFailed;
+      }
+      if (*n == 0) {
+        at_end = true;
+        break;
+      }
+      filled += *n;
     }
-    if (*n == 0) co_return StreamOutcome::kOk;
-    Status st = writer.Write(buf.data(), *n);
-    if (!st.ok()) {
-      error = st;
-      co_return StreamOutcome::kStoreFailed;
+    if (filled > 0) {
+      Status st = writer.Write(buf.data(), filled);
+      if (!st.ok()) {
+        error = st;
+        co_return StreamOutcome::kStoreFailed;
+      }
     }
+    if (at_end) co_return StreamOutcome::kOk;
   }
+}
+
+// Opens the upload and streams this request's body into it. On failure
+// writes the error response (closing the connection if the body broke off)
+// and returns nullptr; the writer's bytes are then not part of the upload.
+http::Task<std::unique_ptr<storage::UploadWriter>> StreamIntoUpload(Context& ctx, const storage::UploadState& state) {
+  auto writer = ctx.blobs().OpenUpload(state);
+  if (!writer.ok()) {
+    WriteLookupError(ctx.req, ctx.res, writer.status(), ErrorCode::kBlobUploadUnknown, "upload data is gone");
+    co_return nullptr;
+  }
+  Status error;
+  StreamOutcome out = co_await StreamBody(ctx, **writer, error);
+  if (out == StreamOutcome::kBodyFailed) {
+    WriteError(ctx.req, ctx.res, ErrorCode::kBlobUploadInvalid, "request body ended early");
+    ctx.res.set_close(true);
+    co_return nullptr;
+  }
+  if (out == StreamOutcome::kStoreFailed) {
+    WriteInternalError(ctx.req, ctx.res, error);
+    co_return nullptr;
+  }
+  co_return std::move(writer).value();
 }
 
 // Loads the upload named in the URL; writes 404 BLOB_UPLOAD_UNKNOWN if it
@@ -235,31 +273,18 @@ http::Task<void> Start(Context& ctx) {
   // Monolithic POST with ?digest=: the whole blob is in this request. It never
   // gets a session row; a failure leaves only a staging area GC removes.
   auto abort = [&] { (void)ctx.blobs().AbortUpload(*state); };  // Best effort, as above.
-  auto writer = ctx.blobs().OpenUpload(*state);
-  if (!writer.ok()) {
-    WriteInternalError(ctx.req, ctx.res, writer.status());
+  std::unique_ptr<storage::UploadWriter> writer = co_await StreamIntoUpload(ctx, *state);
+  if (!writer) {
     abort();
     co_return;
   }
-  Status error;
-  StreamOutcome out = co_await StreamBody(ctx, **writer, error);
-  if (out != StreamOutcome::kOk) {
-    if (out == StreamOutcome::kBodyFailed) {
-      WriteError(ctx.req, ctx.res, ErrorCode::kBlobUploadInvalid, "request body ended early");
-      ctx.res.set_close(true);
-    } else {
-      WriteInternalError(ctx.req, ctx.res, error);
-    }
-    abort();
-    co_return;
-  }
-  if (auto len = ctx.req.content_length(); len && *len != (*writer)->offset()) {
+  if (auto len = ctx.req.content_length(); len && *len != writer->offset()) {
     WriteError(ctx.req, ctx.res, ErrorCode::kSizeInvalid);
     abort();
     co_return;
   }
-  oci::Digest current = (*writer)->CurrentDigest();
-  auto finished = (*writer)->Finish();
+  oci::Digest current = writer->CurrentDigest();
+  auto finished = writer->Finish();
   if (!finished.ok()) {
     WriteInternalError(ctx.req, ctx.res, finished.status());
     abort();
@@ -284,11 +309,7 @@ http::Task<void> Patch(Context& ctx) {
   if (!CheckChunk(ctx, *state, expected_bytes)) co_return;
   auto writer = ctx.blobs().OpenUpload(*state);
   if (!writer.ok()) {
-    if (writer.status().IsNotFound()) {
-      WriteError(ctx.req, ctx.res, ErrorCode::kBlobUploadUnknown, "upload data is gone");
-    } else {
-      WriteInternalError(ctx.req, ctx.res, writer.status());
-    }
+    WriteLookupError(ctx.req, ctx.res, writer.status(), ErrorCode::kBlobUploadUnknown, "upload data is gone");
     co_return;
   }
   Status error;
@@ -346,30 +367,16 @@ http::Task<void> Complete(Context& ctx) {
   if (ctx.req.has_body()) {
     std::optional<std::uint64_t> expected_bytes;
     if (!CheckChunk(ctx, *state, expected_bytes)) co_return;
-    auto writer = ctx.blobs().OpenUpload(*state);
-    if (!writer.ok()) {
-      WriteInternalError(ctx.req, ctx.res, writer.status());
-      co_return;
-    }
-    Status error;
-    StreamOutcome out = co_await StreamBody(ctx, **writer, error);
-    if (out != StreamOutcome::kOk) {
-      if (out == StreamOutcome::kBodyFailed) {
-        WriteError(ctx.req, ctx.res, ErrorCode::kBlobUploadInvalid, "request body ended early");
-        ctx.res.set_close(true);
-      } else {
-        WriteInternalError(ctx.req, ctx.res, error);
-      }
-      co_return;
-    }
-    if (expected_bytes && (*writer)->offset() - state->offset != *expected_bytes) {
+    std::unique_ptr<storage::UploadWriter> writer = co_await StreamIntoUpload(ctx, *state);
+    if (!writer) co_return;
+    if (expected_bytes && writer->offset() - state->offset != *expected_bytes) {
       WriteError(ctx.req, ctx.res, ErrorCode::kRangeInvalid, "chunk length does not match Content-Range");
       SetUploadHeaders(ctx, state->id, state->offset);
       co_return;
     }
-    current = (*writer)->CurrentDigest();
+    current = writer->CurrentDigest();
     have_current = true;
-    auto finished = (*writer)->Finish();
+    auto finished = writer->Finish();
     if (!finished.ok()) {
       WriteInternalError(ctx.req, ctx.res, finished.status());
       co_return;
