@@ -4,6 +4,7 @@
 // change is in the audit log with who made it, written with the change
 // (access-model.md section 4).
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "registry_fixture.h"
@@ -22,16 +23,30 @@ class AccessPersistenceTest : public RegistryFixture {
   }
   auth::AccessAdmin& Admin() { return *app_->AccessAdminForTest(); }
 
-  // The owner operator of the first start, authenticated with the line the
-  // server wrote to initial-owner-credential, as an operator would.
-  auth::Caller Owner(std::string correlation_id) {
+  // The secret line the first start wrote to initial-owner-credential.
+  std::string OwnerLine() {
     std::ifstream file(config_.InitialOwnerCredentialFile());
     std::string line;
     std::getline(file, line);
-    auto owner = Admin().AuthenticateOperator(line);
+    return line;
+  }
+
+  // The owner operator of the first start, authenticated with its line, as
+  // an operator would.
+  auth::Caller Owner(std::string correlation_id) {
+    auto owner = Admin().AuthenticateOperator(OwnerLine());
     EXPECT_TRUE(owner.ok()) << owner.status().ToString();
     if (!owner.ok()) return {};
     return auth::Caller{owner->id, owner->role, "203.0.113.7", std::move(correlation_id)};
+  }
+
+  // A management API call as the owner; the reply's JSON body (null if none).
+  std::pair<int, nlohmann::json> AsOwner(const std::string& method, const std::string& path,
+                                         const std::string& body = "") {
+    std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + OwnerLine()}};
+    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+    http::ClientResponse res = Send(method, path, body, std::move(headers));
+    return {res.status, nlohmann::json::parse(res.body, nullptr, /*allow_exceptions=*/false)};
   }
 
   int Get(const std::string& path, const std::string& user, const std::string& password) {
@@ -231,6 +246,50 @@ TEST_F(AccessPersistenceTest, EveryManagementChangeIsAuditedWithItsCaller) {
   by_correlation.correlation_id = "corr-7";
   ASSERT_EQ(AuditEvents(by_correlation).size(), 1u);
   EXPECT_EQ(AuditEvents(by_correlation)[0].operation, "token.delete");
+}
+
+// The same through the HTTP management API that operators and the CLI use:
+// the caller, its address and the request's correlation id reach the trail,
+// refused requests leave nothing, and what was made survives a restart.
+TEST_F(AccessPersistenceTest, ManagementApiChangesAreAuditedAndSurviveARestart) {
+  auto [status, created] = AsOwner(
+      "PUT", "/api/v1/tokens/ci-puller",
+      R"({"repositoryActions":["repositories/team/app/content/read"],"passwords":[{"name":"password1"}]})");
+  ASSERT_EQ(status, 201) << created.dump();
+  const std::string password = created["credentials"]["passwords"][0]["value"].get<std::string>();
+  const std::string etag = created["etag"].get<std::string>();
+  EXPECT_TRUE(created["scopeMapCreated"].get<bool>());
+  EXPECT_EQ(AsOwner("DELETE", "/api/v1/scopeMaps/_repositories_pull").first, 409);  // refused: read-only
+  EXPECT_EQ(Send("DELETE", "/api/v1/tokens/ci-puller").status, 401);                // refused: no credential
+
+  auto check = [&] {
+    std::vector<audit::AuditEvent> events = ManagementEvents();
+    ASSERT_EQ(events.size(), 3u);  // the first start's owner, the token's scope map, the token
+    EXPECT_EQ(events[1].operation, "scope_map.create");
+    EXPECT_EQ(events[1].target, "ci-puller-scope-map");
+    EXPECT_EQ(events[2].operation, "token.create");
+    EXPECT_EQ(events[2].target, "ci-puller");
+    for (std::size_t i = 1; i < events.size(); ++i) {
+      EXPECT_EQ(events[i].identity, "owner");
+      EXPECT_EQ(events[i].identity_kind, "operator");
+      EXPECT_EQ(events[i].client_address, "127.0.0.1");
+      EXPECT_EQ(events[i].time, clock_.Now());
+      EXPECT_EQ(events[i].detail.find(password), std::string::npos);
+    }
+    // One request made both changes.
+    EXPECT_FALSE(events[2].correlation_id.empty());
+    EXPECT_EQ(events[1].correlation_id, events[2].correlation_id);
+  };
+  check();
+
+  Restart();
+  check();
+  auto [got_status, token] = AsOwner("GET", "/api/v1/tokens/ci-puller");
+  ASSERT_EQ(got_status, 200) << token.dump();
+  EXPECT_EQ(token["etag"].get<std::string>(), etag);
+  EXPECT_EQ(token["scopeMap"].get<std::string>(), "ci-puller-scope-map");
+  EXPECT_EQ(Get("/v2/team/app/manifests/v1", "ci-puller", password), 404);
+  EXPECT_EQ(Get("/v2/other/app/manifests/v1", "ci-puller", password), 403);
 }
 
 }  // namespace
