@@ -33,8 +33,10 @@ AuditLogBackend MemoryBackend() {
   return backend;
 }
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, AuditLogSuite, ::testing::Values(AuditLogFactory(SqliteBackend)));
-INSTANTIATE_TEST_SUITE_P(Memory, AuditLogSuite, ::testing::Values(AuditLogFactory(MemoryBackend)));
+INSTANTIATE_TEST_SUITE_P(Sqlite, AuditLogSuite,
+                         ::testing::Values(AuditLogSuiteParam{"Sqlite", SqliteBackend}), AuditLogSuiteName);
+INSTANTIATE_TEST_SUITE_P(Memory, AuditLogSuite,
+                         ::testing::Values(AuditLogSuiteParam{"Memory", MemoryBackend}), AuditLogSuiteName);
 
 }  // namespace
 }  // namespace scopereg::audit

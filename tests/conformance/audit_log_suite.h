@@ -4,11 +4,11 @@
 // hold for the real thing. Hooking one up:
 //
 //   #include "conformance/audit_log_suite.h"
-//   INSTANTIATE_TEST_SUITE_P(Sqlite, AuditLogSuite, ::testing::Values(AuditLogFactory([] {
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, AuditLogSuite, ::testing::Values(AuditLogSuiteParam{"Sqlite", [] {
 //     AuditLogBackend b;
 //     b.log = ...;
 //     return b;
-//   })));
+//   }}), AuditLogSuiteName);
 //
 // Include it in exactly one source per test binary (it defines the TEST_P
 // bodies). Times in the suite are whole milliseconds: that is what the SQL
@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -36,12 +37,21 @@ struct AuditLogBackend {
   std::unique_ptr<AuditLog> log;
 };
 
-using AuditLogFactory = std::function<AuditLogBackend()>;
+struct AuditLogSuiteParam {
+  std::string name;  // the instantiation's test-name suffix, e.g. "Sqlite"
+  std::function<AuditLogBackend()> make_backend;
+};
 
-class AuditLogSuite : public ::testing::TestWithParam<AuditLogFactory> {
+// The backend's name where gtest shows the parameter and in test names.
+inline void PrintTo(const AuditLogSuiteParam& param, std::ostream* os) { *os << param.name; }
+inline std::string AuditLogSuiteName(const ::testing::TestParamInfo<AuditLogSuiteParam>& info) {
+  return info.param.name;
+}
+
+class AuditLogSuite : public ::testing::TestWithParam<AuditLogSuiteParam> {
  protected:
   void SetUp() override {
-    backend_ = GetParam()();
+    backend_ = GetParam().make_backend();
     log_ = backend_.log.get();
   }
 

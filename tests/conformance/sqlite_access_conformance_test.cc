@@ -78,7 +78,9 @@ AccessStoreBackend SqliteBackend() {
   return backend;
 }
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, AccessStoreSuite, ::testing::Values(AccessStoreFactory(SqliteBackend)));
+INSTANTIATE_TEST_SUITE_P(Sqlite, AccessStoreSuite,
+                         ::testing::Values(AccessStoreSuiteParam{"Sqlite", SqliteBackend}),
+                         AccessStoreSuiteName);
 
 }  // namespace
 }  // namespace scopereg::auth

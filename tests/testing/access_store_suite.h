@@ -2,11 +2,11 @@
 // Every implementation runs it; hooking one up takes a factory and one line:
 //
 //   #include "testing/access_store_suite.h"
-//   INSTANTIATE_TEST_SUITE_P(Sqlite, AccessStoreSuite, ::testing::Values(AccessStoreFactory([] {
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, AccessStoreSuite, ::testing::Values(AccessStoreSuiteParam{"Sqlite", [] {
 //     AccessStoreBackend b;
 //     ...  // b.store, b.recorded_changes, b.break_recording
 //     return b;
-//   })));
+//   }}), AccessStoreSuiteName);
 //
 // Include this header in exactly one test source per test binary (it defines
 // the TEST_P bodies). Each test gets a fresh, empty store from the factory.
@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -44,12 +45,22 @@ struct AccessStoreBackend {
   std::function<void()> break_recording;
 };
 
-using AccessStoreFactory = std::function<AccessStoreBackend()>;
+struct AccessStoreSuiteParam {
+  std::string name;  // the instantiation's test-name suffix, e.g. "Sqlite"
+  std::function<AccessStoreBackend()> make_backend;
+};
 
-class AccessStoreSuite : public ::testing::TestWithParam<AccessStoreFactory> {
+// The backend's name where gtest shows the parameter and in test names,
+// instead of the bytes of the std::function (which change with every build).
+inline void PrintTo(const AccessStoreSuiteParam& param, std::ostream* os) { *os << param.name; }
+inline std::string AccessStoreSuiteName(const ::testing::TestParamInfo<AccessStoreSuiteParam>& info) {
+  return info.param.name;
+}
+
+class AccessStoreSuite : public ::testing::TestWithParam<AccessStoreSuiteParam> {
  protected:
   void SetUp() override {
-    backend_ = GetParam()();
+    backend_ = GetParam().make_backend();
     store_ = backend_.store.get();
   }
 

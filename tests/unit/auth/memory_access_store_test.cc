@@ -15,7 +15,9 @@ AccessStoreBackend MemoryBackend() {
   return backend;
 }
 
-INSTANTIATE_TEST_SUITE_P(Memory, AccessStoreSuite, ::testing::Values(AccessStoreFactory(MemoryBackend)));
+INSTANTIATE_TEST_SUITE_P(Memory, AccessStoreSuite,
+                         ::testing::Values(AccessStoreSuiteParam{"Memory", MemoryBackend}),
+                         AccessStoreSuiteName);
 
 // What the suite cannot see through every backend: the revision the store
 // gives each recorded change.
