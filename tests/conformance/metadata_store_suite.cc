@@ -6,6 +6,8 @@
 
 namespace scopereg::metadata {
 
+void PrintTo(const MetadataStoreSuiteParam& param, std::ostream* os) { *os << param.name; }
+
 std::string MetadataStoreSuiteName(const ::testing::TestParamInfo<MetadataStoreSuiteParam>& info) {
   return info.param.name;
 }

@@ -21,6 +21,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,9 @@ std::vector<oci::Digest> DigestsOf(const std::vector<Record>& records) {
   for (const Record& r : records) out.push_back(r.digest);
   return out;
 }
+
+// Prints the backend's name where gtest shows the parameter.
+void PrintTo(const MetadataStoreSuiteParam& param, std::ostream* os);
 
 std::string MetadataStoreSuiteName(const ::testing::TestParamInfo<MetadataStoreSuiteParam>& info);
 

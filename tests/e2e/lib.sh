@@ -258,6 +258,9 @@ _launch_registry() {
     scopereg)
         args=(serve --data-dir "$REG_DATA" --listen "$REGISTRY")
         [[ -n $cert ]] && args+=(--set "tls.cert_file=$cert" --set "tls.key_file=$key")
+        # Without credentials for the clients, run the registry without
+        # authentication (token auth is the default).
+        [[ -z ${PASS:-} ]] && args+=(--set auth.mode=none)
         # shellcheck disable=SC2206 # REGISTRY_ARGS is a list of words on purpose
         [[ -n ${REGISTRY_ARGS:-} ]] && args+=($REGISTRY_ARGS)
         echo "+ $REGISTRY_BIN ${args[*]}" >"$REG_LOG"

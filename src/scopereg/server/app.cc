@@ -15,9 +15,18 @@
 #include "scopereg/api/access_controller.h"
 #include "scopereg/api/events.h"
 #include "scopereg/api/registry.h"
+#include "scopereg/api/token_access_controller.h"
+#include "scopereg/api/token_endpoint.h"
+#include "scopereg/auth/access_admin.h"
+#include "scopereg/auth/auth_state.h"
+#include "scopereg/auth/memory/memory_access_store.h"
+#include "scopereg/auth/scope_map.h"
+#include "scopereg/auth/token_service.h"
+#include "scopereg/auth/usage_recorder.h"
 #include "scopereg/core/log.h"
 #include "scopereg/http/server.h"
 #include "scopereg/metadata/sqlite/sqlite_metadata_store.h"
+#include "scopereg/server/auth_setup.h"
 #include "scopereg/storage/fs/fs_blob_store.h"
 
 namespace scopereg::server {
@@ -51,20 +60,33 @@ struct App::Impl {
   std::unique_ptr<DataDirLock> lock;
   std::unique_ptr<metadata::SqliteMetadataStore> metadata;
   std::unique_ptr<storage::FsBlobStore> blobs;
-  std::unique_ptr<api::AccessController> access;
   std::unique_ptr<api::EventSink> events;
+
+  // The access model (auth.mode=token).
+  std::unique_ptr<auth::AccessStore> access_store;
+  std::shared_ptr<const auth::PasswordHasher> hasher;
+  std::unique_ptr<auth::AuthState> auth_state;
+  std::unique_ptr<auth::AccessSubscription> auth_subscription;
+  std::unique_ptr<auth::TokenService> token_service;
+  std::unique_ptr<auth::AccessAdmin> access_admin;
+  auth::UsageRecorder usage;
+  std::unique_ptr<api::TokenEndpoint> token_endpoint;
+  std::unique_ptr<api::AccessController> access;
   std::unique_ptr<api::Registry> registry;
   std::unique_ptr<http::Server> server;
 
   std::mutex gc_mu;  // one GC run at a time
   std::thread gc_thread;
+  std::thread usage_thread;
   std::mutex stop_mu;
   std::condition_variable stop_cv;
   bool stopping = false;
   bool started = false;
 
   void GcLoop();
+  void UsageLoop();
   void LogRequest(const http::Completion& c) const;
+  Status StartAuth();
 };
 
 App::App(Config config, const Clock* clock) : impl_(std::make_unique<Impl>()) {
@@ -109,8 +131,14 @@ Status App::Start() {
   SCOPEREG_RETURN_IF_ERROR(im.metadata->Migrate());
   SCOPEREG_ASSIGN_OR_RETURN(im.blobs, storage::FsBlobStore::Open(cfg.ResolvedStorageRoot(), *im.clock));
 
-  im.access = std::make_unique<api::AllowAllAccessController>();
   im.events = std::make_unique<api::NullEventSink>();
+  if (cfg.auth_mode == "none") {
+    im.access = std::make_unique<api::AllowAllAccessController>();
+    log::Warn("authentication is disabled (auth.mode=none): anyone who can reach this port can push, pull "
+              "and delete; use it only for local experiments");
+  } else {
+    SCOPEREG_RETURN_IF_ERROR(im.StartAuth());
+  }
 
   api::RegistryOptions ro;
   ro.max_manifest_bytes = cfg.max_manifest_bytes;
@@ -123,6 +151,12 @@ Status App::Start() {
   deps.access = im.access.get();
   deps.events = im.events.get();
   im.registry = std::make_unique<api::Registry>(deps, ro);
+  if (im.token_endpoint) {
+    im.registry->SetRouteHandler(api::Route::kToken, [&im](http::Request& req, http::Response& res,
+                                                           const api::RouteMatch& route) {
+      return im.token_endpoint->Handle(req, res, route);
+    });
+  }
   im.registry->SetRouteHandler(api::Route::kHealth, [&im](http::Request& req, http::Response& res,
                                                           const api::RouteMatch& route) -> http::Task<void> {
     res.SetHeader("Content-Type", "application/json");
@@ -158,6 +192,7 @@ Status App::Start() {
   SCOPEREG_RETURN_IF_ERROR(im.server->Start());
 
   if (cfg.gc_interval.count() > 0) im.gc_thread = std::thread([&im] { im.GcLoop(); });
+  if (im.access_store) im.usage_thread = std::thread([&im] { im.UsageLoop(); });
   im.started = true;
   log::Info("scopereg serving",
             {{"address", cfg.listen_address},
@@ -182,12 +217,78 @@ void App::Impl::GcLoop() {
   }
 }
 
+Status App::Impl::StartAuth() {
+  SCOPEREG_ASSIGN_OR_RETURN(std::string digest_key, LoadOrCreateDigestKey(config.ResolvedSecretFile()));
+  SCOPEREG_ASSIGN_OR_RETURN(auth::PasswordHasher h, auth::PasswordHasher::Create(digest_key));
+  hasher = std::make_shared<const auth::PasswordHasher>(std::move(h));
+  SCOPEREG_ASSIGN_OR_RETURN(auth::KeySet keys, LoadOrCreateSigningKeys(config.ResolvedSigningKeyFile()));
+
+  // TODO(scopereg): the SQLite AccessStore replaces this in-memory store, so
+  // tokens and scope maps survive a restart.
+  access_store = std::make_unique<auth::MemoryAccessStore>();
+
+  auth::AuthStateOptions so;
+  so.registry_name = config.registry_name;
+  so.hasher = hasher;
+  for (const auto& rule : config.anonymous) {
+    std::vector<std::string> actions;
+    for (const auto& a : rule.actions) actions.push_back("repositories/" + rule.repository_pattern + "/" + a);
+    auto parsed = auth::ParseScopeMapActions(actions, auth::ScopeMapLimits{});
+    if (!parsed.ok()) return parsed.status().WithPrefix("auth.anonymous");
+    for (auto& r : *parsed) so.anonymous_rules.push_back(std::move(r));
+  }
+  auto state = auth::AuthState::Create(std::move(so));
+  if (!state.ok()) return state.status().WithPrefix("auth.anonymous");
+  auth_state = std::move(state).value();
+  SCOPEREG_ASSIGN_OR_RETURN(auth_subscription, access_store->Subscribe(*auth_state));
+
+  auth::TokenServiceOptions to;
+  to.issuer = config.registry_name;
+  to.audience = config.registry_name;
+  to.access_ttl = config.access_token_ttl;
+  to.refresh_ttl = config.refresh_token_ttl;
+  SCOPEREG_ASSIGN_OR_RETURN(token_service, auth::TokenService::Create(to, std::move(keys)));
+
+  auth::AccessAdminOptions ao;
+  ao.registry_name = config.registry_name;
+  access_admin = std::make_unique<auth::AccessAdmin>(*access_store, *clock, hasher, ao);
+  SCOPEREG_ASSIGN_OR_RETURN(bool created, BootstrapOwner(*access_admin, config.InitialOwnerCredentialFile()));
+  (void)created;
+
+  token_endpoint = std::make_unique<api::TokenEndpoint>(*auth_state, *token_service, usage, *events, *clock);
+  api::TokenAuthOptions tao{config.registry_name, config.public_url};
+  access = std::make_unique<api::TokenAccessController>(*auth_state, *token_service, usage, *events, *clock, tao);
+  return Status::Ok();
+}
+
+void App::Impl::UsageLoop() {
+  // Last-used data is coalesced in memory and written every few seconds
+  // (and once more at stop), so authentication never waits for a write.
+  std::unique_lock lock(stop_mu);
+  for (;;) {
+    const bool stop = stop_cv.wait_for(lock, std::chrono::seconds(2), [&] { return stopping; });
+    lock.unlock();
+    if (Status st = usage.Flush(*access_store); !st.ok()) {
+      log::Warn("could not record last-used data; will retry", {{"status", st.ToString()}});
+    }
+    if (stop) return;
+    lock.lock();
+  }
+}
+
 Result<GcReport> App::CollectGarbage(bool dry_run) {
   Impl& im = *impl_;
   if (!im.started) return Status::FailedPrecondition("not started");
   std::lock_guard gc(im.gc_mu);
   GcOptions o{im.config.gc_grace_period, im.config.upload_expiry, dry_run};
   return GarbageCollector(*im.blobs, *im.metadata, *im.clock, o).Run();
+}
+
+auth::AccessAdmin* App::AccessAdminForTest() { return impl_->access_admin.get(); }
+
+Status App::FlushUsageForTest() {
+  if (!impl_->access_store) return Status::FailedPrecondition("auth.mode=none");
+  return impl_->usage.Flush(*impl_->access_store);
 }
 
 void App::Stop() {
@@ -200,6 +301,7 @@ void App::Stop() {
   im.stop_cv.notify_all();
   if (im.server) im.server->Stop();
   if (im.gc_thread.joinable()) im.gc_thread.join();
+  if (im.usage_thread.joinable()) im.usage_thread.join();
   log::Flush();
 }
 

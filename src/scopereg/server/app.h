@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "scopereg/auth/access_admin.h"
 #include "scopereg/core/clock.h"
 #include "scopereg/core/status.h"
 #include "scopereg/server/config.h"
@@ -40,6 +41,12 @@ class App {
 
   // Runs one garbage collection now (the online mode uses the same call).
   Result<GcReport> CollectGarbage(bool dry_run = false);
+
+  // The validated access-management operations (null with auth.mode=none),
+  // for tests that set up tokens without the management API.
+  auth::AccessAdmin* AccessAdminForTest();
+  // Writes coalesced last-used data now (tests; the server does it every 2 s).
+  Status FlushUsageForTest();
 
  private:
   struct Impl;

@@ -109,7 +109,7 @@ const std::vector<Key>& Keys() {
       {"tls.cert_file", "path", "", "PEM certificate chain; with tls.key_file enables HTTPS.",
        String(&Config::tls_cert_file)},
       {"tls.key_file", "path", "", "PEM private key for tls.cert_file.", String(&Config::tls_key_file)},
-      {"storage.fs.root", "path", "<data_dir>/blobs", "Where blob files live.", String(&Config::storage_root)},
+      {"storage.fs.root", "path", "<data_dir>/storage", "Where blob files live.", String(&Config::storage_root)},
       {"metadata.sqlite.path", "path", "<data_dir>/metadata.db", "The SQLite database file.",
        String(&Config::sqlite_path)},
       {"metadata.sqlite.synchronous_full", "bool", "false",
@@ -145,6 +145,21 @@ const std::vector<Key>& Keys() {
        Seconds(&Config::gc_grace_period, "gc.grace_period")},
       {"gc.upload_expiry", "duration", "24h", "Uploads with no activity this long are removed.",
        Seconds(&Config::upload_expiry, "gc.upload_expiry")},
+      {"auth.mode", "token|none", "token",
+       "token: Docker token auth with tokens and scope maps. none: no authentication (local "
+       "experiments and benchmarks only).",
+       [](Config& c, const std::string& v) {
+         if (v != "token" && v != "none") return Bad("auth.mode", "expected token or none", v);
+         c.auth_mode = v;
+         return Status::Ok();
+       }},
+      {"auth.secret_file", "path", "<data_dir>/keys/password-digest.key",
+       "Key that password digests are made with (created on first start, 0600). Nodes sharing one "
+       "database must share this file.",
+       String(&Config::auth_secret_file)},
+      {"auth.signing_key_file", "path", "<data_dir>/keys/token-signing.pem",
+       "ES256 key that signs access and refresh tokens (created on first start, 0600). Nodes must share it.",
+       String(&Config::auth_signing_key_file)},
       {"auth.access_token_ttl", "duration", "15m", "Lifetime of access tokens from /oauth2/token.",
        Seconds(&Config::access_token_ttl, "auth.access_token_ttl")},
       {"auth.refresh_token_ttl", "duration", "24h", "Lifetime of refresh tokens.",
@@ -226,11 +241,25 @@ std::optional<std::chrono::seconds> ParseDuration(std::string_view s) {
 }
 
 std::string Config::ResolvedStorageRoot() const {
-  return storage_root.empty() ? (std::filesystem::path(data_dir) / "blobs").string() : storage_root;
+  return storage_root.empty() ? (std::filesystem::path(data_dir) / "storage").string() : storage_root;
 }
 
 std::string Config::ResolvedSqlitePath() const {
   return sqlite_path.empty() ? (std::filesystem::path(data_dir) / "metadata.db").string() : sqlite_path;
+}
+
+std::string Config::ResolvedSecretFile() const {
+  return auth_secret_file.empty() ? (std::filesystem::path(data_dir) / "keys" / "password-digest.key").string()
+                                  : auth_secret_file;
+}
+
+std::string Config::ResolvedSigningKeyFile() const {
+  return auth_signing_key_file.empty() ? (std::filesystem::path(data_dir) / "keys" / "token-signing.pem").string()
+                                       : auth_signing_key_file;
+}
+
+std::string Config::InitialOwnerCredentialFile() const {
+  return (std::filesystem::path(data_dir) / "initial-owner-credential").string();
 }
 
 Result<Config> LoadConfig(const ConfigSources& sources) {

@@ -72,6 +72,12 @@ struct Config {
   std::chrono::seconds upload_expiry{24 * 3600};
 
   // auth.*
+  // "token": Docker token auth with tokens and scope maps (the default).
+  // "none": no authentication at all, for local experiments and benchmarks
+  // only; the server warns about it at start.
+  std::string auth_mode = "token";
+  std::string auth_secret_file;       // default <data_dir>/keys/password-digest.key
+  std::string auth_signing_key_file;  // default <data_dir>/keys/token-signing.pem
   std::chrono::seconds access_token_ttl{15 * 60};
   std::chrono::seconds refresh_token_ttl{24 * 3600};
   std::vector<AnonymousRule> anonymous;  // auth.anonymous: off by default
@@ -79,6 +85,10 @@ struct Config {
   // Derived paths (filled by Finalize).
   std::string ResolvedStorageRoot() const;
   std::string ResolvedSqlitePath() const;
+  std::string ResolvedSecretFile() const;
+  std::string ResolvedSigningKeyFile() const;
+  // Where the first start writes the initial owner operator credential.
+  std::string InitialOwnerCredentialFile() const;
 };
 
 struct ConfigSources {

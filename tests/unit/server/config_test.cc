@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -16,7 +17,7 @@ TEST(ConfigTest, DefaultsAreTheEmbeddedRegistry) {
   EXPECT_EQ(c.listen_port, 5000);
   EXPECT_EQ(c.data_dir, "./scopereg-data");
   EXPECT_EQ(c.ResolvedSqlitePath(), "./scopereg-data/metadata.db");
-  EXPECT_EQ(c.ResolvedStorageRoot(), "./scopereg-data/blobs");
+  EXPECT_EQ(c.ResolvedStorageRoot(), "./scopereg-data/storage");
   EXPECT_TRUE(c.anonymous.empty());
 }
 
@@ -84,6 +85,29 @@ TEST(ConfigTest, Durations) {
   EXPECT_FALSE(ParseDuration("").has_value());
   EXPECT_FALSE(ParseDuration("1w").has_value());
   EXPECT_FALSE(ParseDuration("-1s").has_value());
+}
+
+}  // namespace
+}  // namespace scopereg::server
+
+namespace scopereg::server {
+namespace {
+
+// docs/config.md must name every key the binary knows, so the documentation
+// cannot fall behind the code.
+TEST(ConfigDocTest, EveryKeyIsDocumented) {
+  std::ifstream in(SCOPEREG_SOURCE_DIR "/docs/config.md");
+  ASSERT_TRUE(in) << "docs/config.md not found";
+  std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream keys(DescribeConfigKeys());
+  std::string line;
+  int n = 0;
+  while (std::getline(keys, line)) {
+    std::string key = line.substr(0, line.find(' '));
+    EXPECT_NE(doc.find("`" + key + "`"), std::string::npos) << key << " is missing from docs/config.md";
+    ++n;
+  }
+  EXPECT_GT(n, 20);
 }
 
 }  // namespace

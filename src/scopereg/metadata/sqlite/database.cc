@@ -2,17 +2,69 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "scopereg/core/log.h"
+
 namespace scopereg::metadata::sqlite {
+
+namespace {
+
+// SQLite's own auto-checkpoint mark, in WAL pages.
+constexpr int kCheckpointPages = 1000;
+
+// Wakes the checkpoint thread. Commits on any thread call Request() (from
+// SQLite's WAL hook); the checkpoint thread waits in Wait().
+class CheckpointSignal {
+ public:
+  void Request() {
+    // Commits keep calling while the WAL is large: only the first takes the
+    // lock. The flag is set before locking, so the waiter cannot miss it.
+    if (requested_.exchange(true)) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    cv_.notify_one();
+  }
+  // Blocks until a checkpoint is requested (true) or Stop() was called.
+  bool Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return stopped_ || requested_.load(); });
+    requested_ = false;
+    return !stopped_;
+  }
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopped_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<bool> requested_{false};
+  bool stopped_ = false;  // GUARDED_BY(mu_)
+};
+
+int OnWalCommit(void* signal, sqlite3* /*db*/, const char* /*schema*/, int wal_pages) {
+  if (wal_pages >= kCheckpointPages) static_cast<CheckpointSignal*>(signal)->Request();
+  return SQLITE_OK;
+}
+
+}  // namespace
 
 // Owns every connection of one Database. A connection is either idle here
 // or lent to exactly one thread, which gives it back when it exits.
 class ConnectionPool {
  public:
   ConnectionPool(std::string path, SqliteOptions options) : path_(std::move(path)), options_(options) {}
+
+  // Outlives every connection (they are members of this pool), so the WAL
+  // hooks may point at it.
+  CheckpointSignal& checkpoint_signal() { return checkpoint_signal_; }
 
   Result<Connection*> Take() {
     {
@@ -25,6 +77,8 @@ class ConnectionPool {
     }
     // Opening touches the file system: do it outside the lock.
     SCOPEREG_ASSIGN_OR_RETURN(std::unique_ptr<Connection> opened, Connection::Open(path_, options_));
+    // Replaces SQLite's inline auto-checkpoint on this connection.
+    if (options_.background_checkpoint) sqlite3_wal_hook(opened->handle(), OnWalCommit, &checkpoint_signal_);
     std::lock_guard<std::mutex> lock(mu_);
     all_.push_back(std::move(opened));
     return all_.back().get();
@@ -43,6 +97,7 @@ class ConnectionPool {
  private:
   const std::string path_;
   const SqliteOptions options_;
+  CheckpointSignal checkpoint_signal_;
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> all_;  // GUARDED_BY(mu_)
   std::vector<Connection*> idle_;                 // GUARDED_BY(mu_)
@@ -284,10 +339,38 @@ Status Connection::Error(int rc, std::string_view what) {
 
 // ---- Database ----------------------------------------------------------------
 
-Database::Database(std::string path, SqliteOptions options, std::shared_ptr<ConnectionPool> pool)
-    : path_(std::move(path)), options_(options), pool_(std::move(pool)) {}
+Database::Database(std::string path, SqliteOptions options, std::shared_ptr<ConnectionPool> pool,
+                   std::unique_ptr<Connection> checkpoint_connection)
+    : path_(std::move(path)),
+      options_(options),
+      pool_(std::move(pool)),
+      checkpoint_connection_(std::move(checkpoint_connection)) {
+  if (checkpoint_connection_) checkpointer_ = std::thread([this] { RunCheckpoints(); });
+}
 
-Database::~Database() = default;
+Database::~Database() {
+  if (checkpointer_.joinable()) {
+    pool_->checkpoint_signal().Stop();
+    checkpointer_.join();
+  }
+}
+
+void Database::RunCheckpoints() {
+  while (pool_->checkpoint_signal().Wait()) {
+    // PASSIVE never waits for readers or writers; what it cannot copy now
+    // the next request copies. Once a checkpoint has caught up, the next
+    // writer starts the WAL over, so the file stops growing.
+    int rc = sqlite3_wal_checkpoint_v2(checkpoint_connection_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                       nullptr, nullptr);
+    if (rc == SQLITE_OK) {
+      ++checkpoints_;
+    } else if ((rc & 0xff) != SQLITE_BUSY) {
+      log::Warn(
+          "sqlite checkpoint failed",
+          {{"path", path_}, {"error", std::string_view(sqlite3_errmsg(checkpoint_connection_->handle()))}});
+    }
+  }
+}
 
 Result<std::unique_ptr<Database>> Database::Open(std::string path, SqliteOptions options) {
   if (path.empty() || path == ":memory:" || path.starts_with("file:")) {
@@ -306,7 +389,12 @@ Result<std::unique_ptr<Database>> Database::Open(std::string path, SqliteOptions
   }();
   pool->Return(first);
   if (!status.ok()) return status.WithPrefix(path);
-  return std::unique_ptr<Database>(new Database(std::move(path), options, std::move(pool)));
+  std::unique_ptr<Connection> checkpoint_connection;
+  if (options.background_checkpoint) {
+    SCOPEREG_ASSIGN_OR_RETURN(checkpoint_connection, Connection::Open(path, options));
+  }
+  return std::unique_ptr<Database>(
+      new Database(std::move(path), options, std::move(pool), std::move(checkpoint_connection)));
 }
 
 Result<Connection*> Database::ThreadConnection() {

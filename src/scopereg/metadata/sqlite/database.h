@@ -12,7 +12,9 @@
 // Every connection is opened with SQLITE_OPEN_NOMUTEX (Debian's library
 // serialises every call otherwise) and belongs to at most one thread at a
 // time: Database::ThreadConnection() gives each thread its own, opened on first
-// use and handed to another thread after the owning thread exits.
+// use and handed to another thread after the owning thread exits. With
+// SqliteOptions::background_checkpoint, one more connection and thread
+// checkpoint the WAL when a commit reports it has grown past 1000 pages.
 //
 // Errors: every SQLite result code becomes a Status. Busy, locked and I/O
 // errors (including a full disk or a file that cannot be opened) are
@@ -28,12 +30,14 @@
 #include <sqlite3.h>
 #include <utility>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <unordered_map>
 
@@ -52,7 +56,7 @@ class ConnectionPool;
 // A prepared statement borrowed from a Connection's cache for one
 // execution. Column and bind indexes are SQLite's (columns from 0, binds from
 // 1). Text and blob binds do not copy: the bound bytes must stay valid until
-// the Statement is destroyed or stepped to the end.
+// the Statement is destroyed.
 class Statement {
  public:
   Statement(Connection* connection, sqlite3_stmt* stmt) : connection_(connection), stmt_(stmt) {}
@@ -111,7 +115,9 @@ class Connection {
 
   // The cached statement for `sql`, prepared on first use. The cache is
   // keyed by the address of `sql`, so pass string constants with static
-  // storage, never a temporary. kInternal if the SQL does not compile.
+  // storage, never a temporary. Only one Statement per `sql` may be alive on
+  // a connection at a time (they share the sqlite3_stmt). kInternal if the
+  // SQL does not compile (kDataLoss if the schema is corrupt).
   Result<Statement> Prepare(const char* sql);
   // Runs one or more statements without caching them (schema, pragmas).
   Status Execute(const char* sql);
@@ -202,15 +208,23 @@ class Database {
   const SqliteOptions& options() const { return options_; }
   // Connections opened so far (in use or idle), for tests and metrics.
   std::size_t connection_count() const;
+  // Background checkpoints that completed (options().background_checkpoint).
+  std::uint64_t checkpoint_count() const { return checkpoints_.load(); }
 
  private:
-  Database(std::string path, SqliteOptions options, std::shared_ptr<ConnectionPool> pool);
+  Database(std::string path, SqliteOptions options, std::shared_ptr<ConnectionPool> pool,
+           std::unique_ptr<Connection> checkpoint_connection);
+  void RunCheckpoints();
 
   std::string path_;
   SqliteOptions options_;
   // Shared with the thread-exit hooks that return a connection to the pool,
   // which may run after the Database is gone.
   std::shared_ptr<ConnectionPool> pool_;
+  // The background checkpointer's own connection and thread, or null.
+  std::unique_ptr<Connection> checkpoint_connection_;
+  std::atomic<std::uint64_t> checkpoints_{0};
+  std::thread checkpointer_;
 };
 
 }  // namespace scopereg::metadata::sqlite

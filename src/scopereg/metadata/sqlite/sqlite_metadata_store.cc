@@ -2,8 +2,12 @@
 
 #include <utility>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "scopereg/metadata/sqlite/database.h"
 #include "scopereg/metadata/sqlite/schema.h"
@@ -51,6 +55,8 @@ constexpr char kFindRepository[] = "SELECT id, " LOCK_COLUMNS("") " FROM reposit
 constexpr char kUpsertRepository[] =
     "INSERT INTO repositories (name, created_at, updated_at) VALUES (?1, ?2, ?2)"
     " ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at RETURNING id, write_enabled";
+constexpr char kInsertRepository[] =
+    "INSERT INTO repositories (name, created_at, updated_at) VALUES (?1, ?2, ?2) RETURNING id";
 constexpr char kTouchRepository[] = "UPDATE repositories SET updated_at = ?2 WHERE id = ?1";
 constexpr char kDeleteRepository[] = "DELETE FROM repositories WHERE id = ?1";
 constexpr char kUpdateRepositoryAttributes[] =
@@ -187,8 +193,9 @@ std::int64_t Limit(std::size_t limit) {
 
 Result<oci::Digest> ReadDigest(const Statement& s, int column) {
   Result<oci::Digest> digest = oci::Digest::Parse(s.Text(column));
-  if (!digest.ok())
+  if (!digest.ok()) {
     return Status::DataLoss("sqlite: stored digest is malformed: " + std::string(s.Text(column)));
+  }
   return digest;
 }
 
@@ -384,6 +391,19 @@ Result<UpsertedRepository> UpsertRepository(Connection& c, std::string_view name
   return UpsertedRepository{.id = s.Int(0), .write_enabled = s.Bool(1)};
 }
 
+// The repository's id, creating the repository if needed. Unlike
+// UpsertRepository, an existing row is not written (a blob link is not a
+// change of content worth a page write).
+Result<std::int64_t> EnsureRepository(Connection& c, std::string_view name, std::int64_t now) {
+  SCOPEREG_ASSIGN_OR_RETURN(std::optional<RepositoryRow> existing, FindRepository(c, name));
+  if (existing) return existing->id;
+  SCOPEREG_ASSIGN_OR_RETURN(Statement s, c.Prepare(kInsertRepository));
+  s.BindText(1, name).BindInt(2, now);
+  SCOPEREG_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Status::Internal("sqlite: repository insert returned no row");
+  return s.Int(0);
+}
+
 Status TouchRepository(Connection& c, std::int64_t repository_id, std::int64_t now) {
   SCOPEREG_ASSIGN_OR_RETURN(Statement s, c.Prepare(kTouchRepository));
   return s.BindInt(1, repository_id).BindInt(2, now).Run();
@@ -526,8 +546,9 @@ Status PutManifestInTransaction(Connection& c, std::string_view repository, cons
     SCOPEREG_RETURN_IF_ERROR(
         InsertReferences(c, kInsertManifestChild, repo.id, manifest.digest, refs.manifests));
   }
+  // No need to refresh the blob's last_touched: the manifest row now
+  // references it, which is what protects it from GC.
   SCOPEREG_RETURN_IF_ERROR(InsertLink(c, repo.id, manifest.digest, now));
-  SCOPEREG_RETURN_IF_ERROR(TouchBlob(c, manifest.digest, now));
 
   if (!tag) return Status::Ok();
   if (!current_tag) {
@@ -602,8 +623,9 @@ Status SqliteMetadataStore::DeleteRepository(std::string_view name) {
   return db_->Transaction(TransactionMode::kWrite, [&](Connection& c) -> Status {
     SCOPEREG_ASSIGN_OR_RETURN(std::optional<RepositoryRow> repo, FindRepository(c, name));
     if (!repo) return Status::NotFound("repository unknown: " + std::string(name));
-    if (LockedForDeletion(repo->attributes))
+    if (LockedForDeletion(repo->attributes)) {
       return DeletionLocked(Quoted("repository", name), repo->attributes);
+    }
     SCOPEREG_ASSIGN_OR_RETURN(std::optional<std::string> tag,
                               FirstName(c, kFirstTagLockedForDeletion, repo->id));
     if (tag) {
@@ -792,8 +814,8 @@ Status SqliteMetadataStore::LinkBlob(std::string_view repository, const oci::Dig
   return db_->Transaction(TransactionMode::kWrite, [&](Connection& c) -> Status {
     SCOPEREG_ASSIGN_OR_RETURN(std::optional<BlobState> blob, FindBlob(c, digest));
     if (!blob || blob->deleting) return Status::NotFound("blob unknown: " + digest.str());
-    SCOPEREG_ASSIGN_OR_RETURN(UpsertedRepository repo, UpsertRepository(c, repository, now));
-    SCOPEREG_RETURN_IF_ERROR(InsertLink(c, repo.id, digest, now));
+    SCOPEREG_ASSIGN_OR_RETURN(std::int64_t repository_id, EnsureRepository(c, repository, now));
+    SCOPEREG_RETURN_IF_ERROR(InsertLink(c, repository_id, digest, now));
     return TouchBlob(c, digest, now);
   });
 }

@@ -13,8 +13,9 @@
 // prepared once per connection), so reads run in parallel and never wait for
 // writers (WAL). Writes are serialised by SQLite: every write method is one
 // BEGIN IMMEDIATE transaction that waits up to `busy_timeout` for the lock
-// and fails with kUnavailable after it. Destroy the store only when no call
-// is in progress.
+// and fails with kUnavailable after it. One background thread checkpoints
+// the WAL (SqliteOptions::background_checkpoint). Destroy the store only
+// when no call is in progress.
 //
 // Durability: with the default synchronous=NORMAL a commit survives a
 // process crash but the last commits before a power loss may be lost (the
@@ -63,7 +64,11 @@ class SqliteMetadataStore final : public MetadataStore {
   Status Migrate() override;
 
   // ---- RepositoryIndex -----------------------------------------------------------
+  // manifest_count and tag_count are counted on each call (no counter row
+  // for concurrent pushes to contend on); GetRepository is not a pull path.
   Result<RepositoryRecord> GetRepository(std::string_view name) override;
+  // Every repository, whatever its list_enabled: filtering the catalog is
+  // the caller's decision.
   Result<Page<std::string>> ListRepositories(std::string_view after, std::size_t limit) override;
   Status DeleteRepository(std::string_view name) override;
   Status UpdateRepositoryAttributes(std::string_view name, const LockAttributesPatch& patch) override;
@@ -102,6 +107,9 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<std::vector<std::string>> RepositoriesWithBlob(const oci::Digest& digest,
                                                         std::size_t limit) override;
   Status RecordBlob(const oci::Digest& digest, std::int64_t size) override;
+  // LinkBlob and UnlinkBlob check no lock attributes (their contracts list
+  // no kPermissionDenied): a link alone makes nothing pullable. A handler
+  // that refuses uploads into a locked repository checks GetRepository.
   Status LinkBlob(std::string_view repository, const oci::Digest& digest) override;
   Status UnlinkBlob(std::string_view repository, const oci::Digest& digest) override;
   // Leaves out blobs already being deleted (ListBlobsBeingDeleted has them).

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "testing/status_matchers.h"
@@ -182,6 +183,39 @@ TEST_F(DatabaseTest, WriteWaitsForTheLockThenFailsUnavailable) {
   release.join();
   ASSERT_OK_AND_ASSIGN(std::int64_t n, CountItems());
   EXPECT_EQ(n, 1);
+}
+
+// Commits `n` transactions of one 4 KiB row each: about a WAL page apiece.
+Status CommitPages(Database& db, int n) {
+  SCOPEREG_ASSIGN_OR_RETURN(Connection * c, db.ThreadConnection());
+  SCOPEREG_RETURN_IF_ERROR(c->Execute("CREATE TABLE IF NOT EXISTS pages (body BLOB)"));
+  const std::string body(4096, 'x');
+  for (int i = 0; i < n; ++i) {
+    SCOPEREG_RETURN_IF_ERROR(
+        db.Transaction(Database::TransactionMode::kWrite, [&](Connection& conn) -> Status {
+          SCOPEREG_ASSIGN_OR_RETURN(Statement s, conn.Prepare("INSERT INTO pages (body) VALUES (?1)"));
+          return s.BindBlob(1, body).Run();
+        }));
+  }
+  return Status::Ok();
+}
+
+TEST_F(DatabaseTest, CheckpointsInTheBackgroundWhenTheWalGrows) {
+  ASSERT_OK(CommitPages(*db_, 1200));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (db_->checkpoint_count() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GT(db_->checkpoint_count(), 0u);
+}
+
+TEST_F(DatabaseTest, CheckpointsInlineWhenBackgroundCheckpointsAreOff) {
+  db_.reset();
+  ASSERT_OK_AND_ASSIGN(db_, Database::Open(path(), {.background_checkpoint = false}));
+  ASSERT_OK(CommitPages(*db_, 1200));
+  EXPECT_EQ(db_->checkpoint_count(), 0u);
+  // SQLite's own auto-checkpoint kept the WAL from holding all 1200 pages.
+  EXPECT_LT(std::filesystem::file_size(path() + "-wal"), 1100u * 4096u);
 }
 
 TEST_F(DatabaseTest, MigrateAppliesEachVersionOnce) {
