@@ -199,7 +199,8 @@ TEST_F(AcrMetadataTest, ReadDisabledManifestCannotBePulled) {
   // The same on a tag, and on the whole repository.
   ASSERT_EQ(Acr("PATCH", "secret/app/_tags/v1", R"({"readEnabled":false})").status, 200);
   EXPECT_EQ(Send("GET", "/v2/secret/app/manifests/v1").status, 403);
-  EXPECT_EQ(Send("GET", "/v2/secret/app/manifests/" + d1).status, 200);  // tag and manifest locks are separate
+  EXPECT_EQ(Send("GET", "/v2/secret/app/manifests/" + d1).status,
+            200);  // tag and manifest locks are separate
   ASSERT_EQ(Acr("PATCH", "secret/app/_tags/v1", R"({"readEnabled":true})").status, 200);
   ASSERT_EQ(Acr("PATCH", "secret/app", R"({"readEnabled":false})").status, 200);
   EXPECT_EQ(Send("GET", "/v2/secret/app/manifests/" + d1).status, 403);

@@ -101,8 +101,8 @@ std::optional<Target> ParseTarget(Context& ctx) {
   std::string ref = UrlDecode(ctx.route.reference).value_or("");
   if (ctx.route.route == Route::kAcrTag) {
     if (!oci::IsValidTag(ref)) {
-      WriteError(ctx.req, ctx.res, ErrorCode::kManifestUnknown, "invalid tag '" + ctx.route.reference + "'", {},
-                 404);
+      WriteError(ctx.req, ctx.res, ErrorCode::kManifestUnknown, "invalid tag '" + ctx.route.reference + "'",
+                 {}, 404);
       return std::nullopt;
     }
     t.kind = Target::Kind::kTag;
@@ -208,8 +208,8 @@ http::Task<void> Patch(Context& ctx, const Target& t) {
   if (!text.ok()) {
     const bool too_large = text.status().code() == StatusCode::kResourceExhausted;
     WriteError(ctx.req, ctx.res, ErrorCode::kSizeInvalid,
-               too_large ? "body larger than " + std::to_string(max) + " bytes" : "could not read the body", {},
-               too_large ? 413 : 400);
+               too_large ? "body larger than " + std::to_string(max) + " bytes" : "could not read the body",
+               {}, too_large ? 413 : 400);
     ctx.res.set_close(true);
     ReportEvent(ctx, "lock", t);
     co_return;
@@ -341,8 +341,9 @@ http::Task<void> List(Context& ctx, bool manifests) {
     co_return;
   }
   if (more) SetNextLink(ctx, "/acr/v1/" + repo + (manifests ? "/_manifests" : "/_tags"), n, last_name);
-  WriteAcrJson(ctx, 200,
-               Json{{"registry", RegistryHost(ctx)}, {"imageName", repo}, {manifests ? "manifests" : "tags", items}});
+  WriteAcrJson(
+      ctx, 200,
+      Json{{"registry", RegistryHost(ctx)}, {"imageName", repo}, {manifests ? "manifests" : "tags", items}});
 }
 
 // GET /acr/v1/_catalog: the /v2/_catalog listing (filtered by what the

@@ -18,7 +18,8 @@ http::Task<void> RespondWithAdminUser(const Deps& d, Call& c, Change change) {
   auto rendered = co_await Blocking([&]() -> Result<Json> {
     SCOPEREG_ASSIGN_OR_RETURN(auth::GeneratedCredentials generated, change());
     SCOPEREG_ASSIGN_OR_RETURN(auth::AdminUser a, d.admin.GetAdminUser(c.caller));
-    SCOPEREG_ASSIGN_OR_RETURN(auth::TokenUsage usage, d.admin.GetTokenUsage(c.caller, ""));  // "" = admin user
+    // The admin user's last-used data is stored under the token name "".
+    SCOPEREG_ASSIGN_OR_RETURN(auth::TokenUsage usage, d.admin.GetTokenUsage(c.caller, ""));
     revision = a.revision;
     Json out = AdminUserJson(a, d.options.registry_name, &usage);
     AddPasswordValues(out["passwords"], generated);
@@ -40,7 +41,8 @@ Result<auth::PasswordSlot> ParseAdminSlot(const Json& body) {
 // ---- admin user ------------------------------------------------------------------------------
 
 http::Task<void> GetAdminUser(const Deps& d, Call& c) {
-  co_await RespondWithAdminUser(d, c, [] { return Result<auth::GeneratedCredentials>(auth::GeneratedCredentials{}); });
+  co_await RespondWithAdminUser(
+      d, c, [] { return Result<auth::GeneratedCredentials>(auth::GeneratedCredentials{}); });
 }
 
 http::Task<void> EnableAdminUser(const Deps& d, Call& c) {
@@ -137,14 +139,16 @@ http::Task<void> Export(const Deps& d, Call& c) {
   auto exported = co_await Blocking([&]() -> Result<Json> {
     Json scope_maps = Json::array();
     for (std::string after;;) {
-      SCOPEREG_ASSIGN_OR_RETURN(std::vector<auth::ScopeMap> batch, d.admin.ListScopeMaps(c.caller, after, kExportBatch));
+      SCOPEREG_ASSIGN_OR_RETURN(std::vector<auth::ScopeMap> batch,
+                                d.admin.ListScopeMaps(c.caller, after, kExportBatch));
       for (const auth::ScopeMap& m : batch) scope_maps.push_back(ScopeMapJson(m, Etag::kOmit));
       if (batch.size() < kExportBatch) break;
       after = batch.back().name;
     }
     Json tokens = Json::array();
     for (std::string after;;) {
-      SCOPEREG_ASSIGN_OR_RETURN(std::vector<auth::Token> batch, d.admin.ListTokens(c.caller, after, kExportBatch));
+      SCOPEREG_ASSIGN_OR_RETURN(std::vector<auth::Token> batch,
+                                d.admin.ListTokens(c.caller, after, kExportBatch));
       for (const auth::Token& t : batch) {
         auto usage = d.admin.GetTokenUsage(c.caller, t.name);
         if (!usage.ok() && !usage.status().IsNotFound()) return usage.status();

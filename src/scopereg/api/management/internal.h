@@ -3,12 +3,13 @@
 // JSON shapes of the resources, and the endpoint handlers.
 #pragma once
 
+#include <utility>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <utility>
 #include <vector>
 
 #include "scopereg/api/management/json_fields.h"

@@ -54,13 +54,14 @@ Status CheckKnownFields(const Json& object, std::initializer_list<std::string_vi
     for (char& c : key) {
       if (static_cast<unsigned char>(c) < 0x20) c = '?';
     }
-    return Status::InvalidArgument(Field(prefix, key) + ": unknown field (valid fields: " +
-                                   (valid.empty() ? "none" : valid) + ")");
+    return Status::InvalidArgument(
+        Field(prefix, key) + ": unknown field (valid fields: " + (valid.empty() ? "none" : valid) + ")");
   }
   return Status::Ok();
 }
 
-Result<std::optional<std::string>> GetString(const Json& object, std::string_view key, std::string_view prefix) {
+Result<std::optional<std::string>> GetString(const Json& object, std::string_view key,
+                                             std::string_view prefix) {
   const Json* v = Find(object, key);
   if (v == nullptr) return std::optional<std::string>();
   if (!v->is_string()) return WrongType(prefix, key, "a string");
@@ -131,9 +132,8 @@ Result<std::map<std::string, std::string>> GetStringMap(const Json& object, std:
 }
 
 std::string FormatTime(Time t) {
-  const bool whole_second = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() %
-                                1000 ==
-                            0;
+  const bool whole_second =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000 == 0;
   return FormatRfc3339(t, /*millis=*/!whole_second);
 }
 

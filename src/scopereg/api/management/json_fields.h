@@ -20,12 +20,11 @@
 
 #include <initializer_list>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "scopereg/core/clock.h"
 #include "scopereg/core/status.h"
@@ -60,7 +59,8 @@ Status CheckKnownFields(const Json& object, std::initializer_list<std::string_vi
 // Typed getters. Absent -> nullopt. A present value of another type (JSON
 // null included, unless the getter is Nullable) is kInvalidArgument
 // "<prefix><key>: must be a <type>". REQUIRES: object.is_object().
-Result<std::optional<std::string>> GetString(const Json& object, std::string_view key, std::string_view prefix = "");
+Result<std::optional<std::string>> GetString(const Json& object, std::string_view key,
+                                             std::string_view prefix = "");
 Result<std::optional<bool>> GetBool(const Json& object, std::string_view key, std::string_view prefix = "");
 Result<std::optional<std::vector<std::string>>> GetStringArray(const Json& object, std::string_view key,
                                                                std::string_view prefix = "");

@@ -42,6 +42,7 @@ struct Endpoint {
 
 // Every management endpoint (docs/api.md lists the same table). The role
 // check happens here, before any body is read; AccessAdmin checks again.
+// clang-format off
 const Endpoint kEndpoints[] = {
     {M::kGet, {"scopeMaps"}, Permission::kRead, Body::kNone, &internal::ListScopeMaps},
     {M::kGet, {"scopeMaps", "*"}, Permission::kRead, Body::kNone, &internal::GetScopeMap},
@@ -74,6 +75,7 @@ const Endpoint kEndpoints[] = {
     {M::kGet, {"whoami"}, std::nullopt, Body::kNone, &internal::WhoAmI},
     {M::kGet, {"export"}, Permission::kRead, Body::kNone, &internal::Export},
 };
+// clang-format on
 
 // Matches `segments` against the pattern; fills `args` with the "*" parts.
 bool MatchPath(const Endpoint& e, const std::vector<std::string>& segments, std::vector<std::string>& args) {
@@ -130,7 +132,9 @@ Result<Presented> PresentedSecret(const http::Request& req) {
   std::string user = decoded->substr(0, colon);
   std::string password = decoded->substr(colon + 1);
   // The password is either the secret part or the whole line.
-  if (password.starts_with(auth::kOperatorSecretPrefix)) return Presented{std::move(password), std::move(user)};
+  if (password.starts_with(auth::kOperatorSecretPrefix)) {
+    return Presented{std::move(password), std::move(user)};
+  }
   return Presented{std::string(auth::kOperatorSecretPrefix) + user + "." + password, std::move(user)};
 }
 
@@ -160,7 +164,7 @@ ManagementApi::ManagementApi(auth::AccessAdmin& admin, const Clock& clock, Manag
 ManagementApi::~ManagementApi() = default;
 
 http::Task<std::optional<auth::Caller>> ManagementApi::State::Authenticate(http::Request& req,
-                                                                            http::Response& res) {
+                                                                           http::Response& res) {
   auto presented = PresentedSecret(req);
   Result<auth::OperatorCredential> op = Status::Unauthenticated("authentication required");
   if (presented.ok()) {
@@ -173,7 +177,8 @@ http::Task<std::optional<auth::Caller>> ManagementApi::State::Authenticate(http:
     if (op.status().code() == StatusCode::kUnauthenticated) {
       // Never the header itself: it may hold a (wrong) secret.
       log::Info("management authentication failed",
-                {{"correlation_id", req.correlation_id()}, {"remote", req.remote_address()},
+                {{"correlation_id", req.correlation_id()},
+                 {"remote", req.remote_address()},
                  {"scheme", req.has_header("Authorization") ? "present" : "none"}});
       WriteUnauthorized(req, res);
     } else {
@@ -185,7 +190,8 @@ http::Task<std::optional<auth::Caller>> ManagementApi::State::Authenticate(http:
   co_return auth::Caller{op->id, op->role, req.remote_address(), req.correlation_id()};
 }
 
-http::Task<bool> ManagementApi::State::ReadBody(http::Request& req, http::Response& res, Body kind, Json& body) {
+http::Task<bool> ManagementApi::State::ReadBody(http::Request& req, http::Response& res, Body kind,
+                                                Json& body) {
   body = Json::object();
   if (kind == Body::kNone) co_return true;
   const auto too_large = [&] {
@@ -250,8 +256,9 @@ http::Task<void> ManagementApi::Handle(http::Request& req, http::Response& res, 
       internal::WriteErrorBody(req, res, 404, "NotFound", "no such endpoint: /api/v1/" + route.reference);
     } else {
       res.SetHeader("Allow", allow);
-      internal::WriteErrorBody(req, res, 405, "MethodNotAllowed",
-                               std::string(req.method_string()) + " is not allowed here (allowed: " + allow + ")");
+      internal::WriteErrorBody(
+          req, res, 405, "MethodNotAllowed",
+          std::string(req.method_string()) + " is not allowed here (allowed: " + allow + ")");
     }
     co_return;
   }

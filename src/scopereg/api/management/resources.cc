@@ -23,7 +23,8 @@ Json PasswordJson(std::string_view name, const auth::PasswordCredential& p, cons
 }
 
 template <typename Record>
-Json PasswordsJson(const Record& r, const auth::TokenUsage* usage, std::string_view (*slot_name)(auth::PasswordSlot)) {
+Json PasswordsJson(const Record& r, const auth::TokenUsage* usage,
+                   std::string_view (*slot_name)(auth::PasswordSlot)) {
   Json out = Json::array();
   for (auth::PasswordSlot s : auth::kBothSlots) {
     if (const auto& p = r.password(s)) out.push_back(PasswordJson(slot_name(s), *p, usage, s));
@@ -52,12 +53,14 @@ Json TokenJson(const auth::Token& t, const auth::TokenUsage* usage, Etag etag) {
            {"description", t.description},
            {"expiresOn", TimeOrNull(t.expires_on)},
            {"labels", Json(t.labels)},
-           {"credentials", {{"username", t.name}, {"passwords", PasswordsJson(t, usage, &auth::PasswordSlotName)}}}};
+           {"credentials",
+            {{"username", t.name}, {"passwords", PasswordsJson(t, usage, &auth::PasswordSlotName)}}}};
   PutEtag(out, t.revision, etag);
   return out;
 }
 
-Json AdminUserJson(const auth::AdminUser& a, std::string_view username, const auth::TokenUsage* usage, Etag etag) {
+Json AdminUserJson(const auth::AdminUser& a, std::string_view username, const auth::TokenUsage* usage,
+                   Etag etag) {
   Json out{{"enabled", a.enabled},
            {"username", username},
            {"passwords", PasswordsJson(a, usage, &auth::AdminPasswordSlotName)}};

@@ -51,10 +51,10 @@ void WriteStatus(http::Request& req, http::Response& res, const Status& st) {
   const HttpError e = MapStatus(st.code(), req.has_header("If-Match"));
   if (e.status == 500) {
     // Store messages may describe internals; they go to the log only.
-    log::Error("management request failed", {{"correlation_id", req.correlation_id()},
-                                             {"path", req.path()},
-                                             {"status", st.ToString()}});
-    WriteErrorBody(req, res, e.status, e.code, "internal error (correlation id " + req.correlation_id() + ")");
+    log::Error("management request failed",
+               {{"correlation_id", req.correlation_id()}, {"path", req.path()}, {"status", st.ToString()}});
+    WriteErrorBody(req, res, e.status, e.code,
+                   "internal error (correlation id " + req.correlation_id() + ")");
     return;
   }
   if (e.status == 503) res.SetHeader("Retry-After", "1");
@@ -89,7 +89,8 @@ Result<std::optional<std::uint64_t>> ParseIfMatch(const http::Request& req) {
   if (v.starts_with("W/")) v.remove_prefix(2);
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
   std::optional<std::uint64_t> revision = ParseUint64(v);
-  if (!revision) return Status::InvalidArgument("If-Match: must be an etag returned by this API, such as \"17\"");
+  if (!revision)
+    return Status::InvalidArgument("If-Match: must be an etag returned by this API, such as \"17\"");
   return revision;
 }
 

@@ -38,7 +38,8 @@ Status ParsePasswordRequests(const Json& body, std::array<std::optional<auth::Pa
   for (std::size_t i = 0; i < list->size(); ++i) {
     const Json& item = (*list)[i];
     const std::string prefix = "passwords[" + std::to_string(i) + "].";
-    if (!item.is_object()) return Status::InvalidArgument(prefix.substr(0, prefix.size() - 1) + ": must be a JSON object");
+    if (!item.is_object())
+      return Status::InvalidArgument(prefix.substr(0, prefix.size() - 1) + ": must be a JSON object");
     SCOPEREG_RETURN_IF_ERROR(CheckKnownFields(item, {"expiry", "name"}, prefix));
     SCOPEREG_ASSIGN_OR_RETURN(std::optional<std::string> name, GetString(item, "name", prefix));
     if (!name) return Status::InvalidArgument(prefix + "name: required (\"password1\" or \"password2\")");
@@ -57,10 +58,12 @@ Result<auth::TokenSpec> ParseTokenSpec(const Json& body, std::string name) {
   auth::TokenSpec spec;
   spec.name = std::move(name);
   SCOPEREG_ASSIGN_OR_RETURN(std::optional<std::string> scope_map, GetString(body, "scopeMap"));
-  SCOPEREG_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> actions, GetStringArray(body, "repositoryActions"));
+  SCOPEREG_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> actions,
+                            GetStringArray(body, "repositoryActions"));
   if (scope_map.has_value() == actions.has_value()) {
     // az: "usage error: can't use --scope-map and --repository".
-    return Status::InvalidArgument("scopeMap: give either scopeMap or repositoryActions, not both or neither");
+    return Status::InvalidArgument(
+        "scopeMap: give either scopeMap or repositoryActions, not both or neither");
   }
   spec.scope_map = scope_map.value_or("");
   spec.repository_actions = actions.value_or(std::vector<std::string>{});
@@ -105,7 +108,8 @@ Result<auth::TokenUpdate> ParseTokenUpdate(const Json& body) {
       } else if (item.value().is_string()) {
         update.labels.emplace(item.key(), item.value().get_ref<const std::string&>());
       } else {
-        return Status::InvalidArgument("labels." + item.key() + ": must be a string, or null to remove the label");
+        return Status::InvalidArgument("labels." + item.key() +
+                                       ": must be a string, or null to remove the label");
       }
     }
   }
@@ -144,8 +148,8 @@ http::Task<void> ListTokens(const Deps& d, Call& c) {
       Rendered r{tokens[i].name, Json()};
       // The look-ahead entry (i == n) only tells that a next page exists.
       if (i < page->n) {
-    SCOPEREG_ASSIGN_OR_RETURN(r.json, TokenWithUsage(d, c.caller, tokens[i]));
-  }
+        SCOPEREG_ASSIGN_OR_RETURN(r.json, TokenWithUsage(d, c.caller, tokens[i]));
+      }
       out.push_back(std::move(r));
     }
     return out;
@@ -199,8 +203,8 @@ http::Task<void> GenerateCredentials(const Deps& d, Call& c) {
     if (!Check(c, slot)) co_return;
     slots.push_back(*slot);
   }
-  auto generated =
-      co_await Blocking([&] { return d.admin.GenerateCredentials(c.caller, c.args[0], slots, expiry->value); });
+  auto generated = co_await Blocking(
+      [&] { return d.admin.GenerateCredentials(c.caller, c.args[0], slots, expiry->value); });
   if (!Check(c, generated)) co_return;
   WriteJson(c.res, 200, GeneratedCredentialsJson(*generated));
 }

@@ -48,7 +48,8 @@ class RecordingSink final : public EventSink {
 class AcrEventsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(metadata_, metadata::SqliteMetadataStore::Open(dir_.str() + "/db.sqlite", clock_, {}));
+    ASSERT_OK_AND_ASSIGN(metadata_,
+                         metadata::SqliteMetadataStore::Open(dir_.str() + "/db.sqlite", clock_, {}));
     ASSERT_OK(metadata_->Migrate());
     ASSERT_OK_AND_ASSIGN(blobs_, storage::FsBlobStore::Open(dir_.str() + "/blobs", clock_));
     RegistryDeps deps{blobs_.get(), metadata_.get(), &clock_, &access_, &sink_};

@@ -37,7 +37,8 @@ TEST_F(ManagementApiTest, AdminUserLifecycle) {
   ASSERT_EQ(r.body["passwords"].size(), 1u);
   EXPECT_EQ(r.body["passwords"][0]["name"], "password2");
   EXPECT_EQ(r.body["passwords"][0]["value"].get<std::string>().size(), auth::kPasswordLength);
-  for (const char* bad : {"{}", R"({"name":"password1"})", R"({"name":"password3"})", R"({"slot":"password"})"}) {
+  for (const char* bad :
+       {"{}", R"({"name":"password1"})", R"({"name":"password3"})", R"({"slot":"password"})"}) {
     EXPECT_EQ(AsOwner("POST", "/api/v1/adminUser/regenerateCredential", bad).status, 400) << bad;
   }
 
@@ -50,7 +51,8 @@ TEST_F(ManagementApiTest, AdminUserLifecycle) {
 }
 
 TEST_F(ManagementApiTest, OperatorsSecretShownOnceAndUsable) {
-  Reply r = AsOwner("POST", "/api/v1/operators", R"({"id":"ci-bot","role":"token-admin","description":"CI"})");
+  Reply r =
+      AsOwner("POST", "/api/v1/operators", R"({"id":"ci-bot","role":"token-admin","description":"CI"})");
   ASSERT_EQ(r.status, 201) << r.raw.body;
   EXPECT_EQ(r.header("Cache-Control"), "no-store");
   EXPECT_EQ(r.header("Location"), "/api/v1/operators/ci-bot");

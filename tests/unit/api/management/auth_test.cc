@@ -13,8 +13,8 @@ namespace {
 
 TEST_F(ManagementApiTest, RequestsWithoutValidCredentialsGet401WithChallenge) {
   const std::string wrong_secret = "srop_root." + std::string(43, 'A');
-  for (const std::string& secret : {std::string(), wrong_secret, std::string("srop_nobody.xyz"),
-                                    std::string("not-a-secret")}) {
+  for (const std::string& secret :
+       {std::string(), wrong_secret, std::string("srop_nobody.xyz"), std::string("not-a-secret")}) {
     Reply r = Send("GET", "/api/v1/tokens", secret);
     EXPECT_EQ(r.status, 401) << secret;
     EXPECT_EQ(r.header("WWW-Authenticate"), "Bearer realm=\"scopereg-management\"");
@@ -49,8 +49,7 @@ TEST_F(ManagementApiTest, WhoAmIShowsIdRoleAndPermissions) {
   EXPECT_EQ(r.body, (Json{{"id", "audit"}, {"role", "auditor"}, {"permissions", {"read", "read-audit"}}}));
   r = Send("GET", "/api/v1/whoami", token_admin_);
   EXPECT_EQ(r.body["role"], "token-admin");
-  EXPECT_EQ(r.body["permissions"],
-            (Json{"read", "read-audit", "write-scope-maps", "write-tokens"}));
+  EXPECT_EQ(r.body["permissions"], (Json{"read", "read-audit", "write-scope-maps", "write-tokens"}));
   r = Send("GET", "/api/v1/whoami", owner_);
   EXPECT_EQ(r.body["permissions"].size(), 6u);
   EXPECT_EQ(r.header("Cache-Control"), "no-store");
@@ -70,7 +69,8 @@ const EndpointCase kEndpointCases[] = {
     {"GET", "/api/v1/scopeMaps/_repositories_pull", "", auth::OperatorPermission::kRead},
     {"PUT", "/api/v1/scopeMaps/newmap", "{\"actions\":[\"repositories/a/content/read\"]}",
      auth::OperatorPermission::kWriteScopeMaps},
-    {"PATCH", "/api/v1/scopeMaps/nomap", "{\"description\":\"x\"}", auth::OperatorPermission::kWriteScopeMaps},
+    {"PATCH", "/api/v1/scopeMaps/nomap", "{\"description\":\"x\"}",
+     auth::OperatorPermission::kWriteScopeMaps},
     {"DELETE", "/api/v1/scopeMaps/nomap", "", auth::OperatorPermission::kWriteScopeMaps},
     {"GET", "/api/v1/scopeMaps/_repositories_pull/tokens", "", auth::OperatorPermission::kRead},
     {"GET", "/api/v1/tokens", "", auth::OperatorPermission::kRead},
@@ -152,7 +152,8 @@ TEST_F(ManagementApiTest, MalformedAndMistypedBodiesAre400NamingTheField) {
        "passwords[0].name: must be"},
       {"{\"scopeMap\":\"_repositories_pull\",\"passwords\":[{\"name\":\"password1\",\"expiry\":1}]}",
        "passwords[0].expiry: must be"},
-      {"{\"scopeMap\":\"_repositories_pull\",\"passwords\":[{\"name\":\"password1\"},{\"name\":\"password1\"}]}",
+      {"{\"scopeMap\":\"_repositories_pull\",\"passwords\":[{\"name\":\"password1\"},{\"name\":\"password1\"}"
+       "]}",
        "passwords[1].name: \"password1\" is listed twice"},
       {"{\"scopeMap\":\"_repositories_pull\",\"passwords\":[{\"nam\":\"password1\"}]}",
        "passwords[0].nam: unknown field"},
@@ -165,7 +166,8 @@ TEST_F(ManagementApiTest, MalformedAndMistypedBodiesAre400NamingTheField) {
     Reply r = AsOwner("PUT", "/api/v1/tokens/tokenx", c.body);
     EXPECT_EQ(r.status, 400) << c.body << " -> " << r.raw.body;
     EXPECT_EQ(r.error_code(), "InvalidArgument") << c.body;
-    EXPECT_NE(r.error_message().find(c.message_part), std::string::npos) << c.body << " -> " << r.error_message();
+    EXPECT_NE(r.error_message().find(c.message_part), std::string::npos)
+        << c.body << " -> " << r.error_message();
   }
   // Nothing was created by any of them.
   EXPECT_EQ(AsOwner("GET", "/api/v1/tokens/tokenx").status, 404);

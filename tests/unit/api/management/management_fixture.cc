@@ -27,7 +27,8 @@ void ManagementApiTest::SetUp() {
   options.max_attempts = 200;
   admin_ = std::make_unique<auth::AccessAdmin>(store_, clock_, hasher_, options);
   auto system = auth::Caller::System();
-  owner_ = admin_->CreateOperator(system, "root", auth::OperatorRole::kOwner, "bootstrap").value().secret_line;
+  owner_ =
+      admin_->CreateOperator(system, "root", auth::OperatorRole::kOwner, "bootstrap").value().secret_line;
   token_admin_ =
       admin_->CreateOperator(system, "tadmin", auth::OperatorRole::kTokenAdmin, "").value().secret_line;
   auditor_ = admin_->CreateOperator(system, "audit", auth::OperatorRole::kAuditor, "").value().secret_line;

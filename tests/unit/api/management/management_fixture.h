@@ -4,13 +4,12 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <utility>
 
 #include <memory>
-#include <string>
-#include <utility>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "scopereg/api/management/management_api.h"
 #include "scopereg/auth/access_admin.h"

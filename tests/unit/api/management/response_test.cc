@@ -44,7 +44,9 @@ TEST(WriteStatusTest, InternalDetailsStayInTheLog) {
   http::Response res;
   WriteStatus(req, res, Status::DataLoss("row 17 of table tokens is corrupt: digest=abcdef"));
   EXPECT_EQ(res.status(), 500);
-  EXPECT_EQ(res.body_view(), R"json({"error":{"code":"InternalError","message":"internal error (correlation id corr-1)"}})json");
+  EXPECT_EQ(
+      res.body_view(),
+      R"json({"error":{"code":"InternalError","message":"internal error (correlation id corr-1)"}})json");
   EXPECT_EQ(req.log().error_code, "InternalError");
 
   http::Response unavailable;
@@ -58,7 +60,8 @@ TEST(WriteStatusTest, InternalDetailsStayInTheLog) {
   http::Response conflict;
   WriteStatus(with_if_match, conflict, Status::Aborted("token 'x' was modified"));
   EXPECT_EQ(conflict.status(), 412);
-  EXPECT_EQ(conflict.body_view(), R"({"error":{"code":"PreconditionFailed","message":"token 'x' was modified"}})");
+  EXPECT_EQ(conflict.body_view(),
+            R"({"error":{"code":"PreconditionFailed","message":"token 'x' was modified"}})");
 }
 
 TEST(ParseIfMatchTest, AcceptsEtagsOnly) {
@@ -100,8 +103,7 @@ TEST(JsonFieldsTest, GettersCheckTypesAndNameTheField) {
   EXPECT_EQ(GetObject(o, "s").status().message(), "s: must be a JSON object");
 
   EXPECT_TRUE(CheckKnownFields(o, {"s", "b", "a", "bad", "t", "n", "m", "mm"}).ok());
-  EXPECT_EQ(CheckKnownFields(o, {"s"}, "p.").message(),
-            "p.a: unknown field (valid fields: s)");
+  EXPECT_EQ(CheckKnownFields(o, {"s"}, "p.").message(), "p.a: unknown field (valid fields: s)");
   EXPECT_EQ(CheckKnownFields(o, {}).message(), "a: unknown field (valid fields: none)");
 }
 

@@ -22,8 +22,8 @@ void CollectValues(const Json& j, std::vector<std::string>& out) {
 
 TEST_F(ManagementApiTest, CreateWithRepositoryActionsShowsPasswordsExactlyOnce) {
   Reply r = Send("PUT", "/api/v1/tokens/ci-puller", token_admin_,
-                 Json{{"repositoryActions", {"repositories/hello-world/content/read",
-                                             "repositories/hello-world/metadata/read"}},
+                 Json{{"repositoryActions",
+                       {"repositories/hello-world/content/read", "repositories/hello-world/metadata/read"}},
                       {"owner", "team-a@example.com"},
                       {"description", "CI pulls"},
                       {"labels", {{"team", "a"}}}}
@@ -76,7 +76,8 @@ TEST_F(ManagementApiTest, CreateWithRepositoryActionsShowsPasswordsExactlyOnce) 
 }
 
 TEST_F(ManagementApiTest, CreateWithScopeMapPasswordChoicesAndErrors) {
-  Json t = CreateToken("no-passwords", Json{{"scopeMap", "_repositories_pull"}, {"passwords", Json::array()}});
+  Json t =
+      CreateToken("no-passwords", Json{{"scopeMap", "_repositories_pull"}, {"passwords", Json::array()}});
   EXPECT_EQ(t["credentials"]["passwords"], Json::array());
   EXPECT_EQ(t["scopeMapCreated"], false);
 
@@ -108,7 +109,8 @@ TEST_F(ManagementApiTest, CreateWithScopeMapPasswordChoicesAndErrors) {
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.error_message().find("expiresOn"), std::string::npos);
   // az: the default scope map exists with other permissions.
-  CreateToken("reuse", Json{{"repositoryActions", {"repositories/a/content/read"}}, {"passwords", Json::array()}});
+  CreateToken("reuse",
+              Json{{"repositoryActions", {"repositories/a/content/read"}}, {"passwords", Json::array()}});
   AsOwner("DELETE", "/api/v1/tokens/reuse");
   r = AsOwner("PUT", "/api/v1/tokens/reuse", R"({"repositoryActions":["repositories/b/content/read"]})");
   EXPECT_EQ(r.status, 409);
@@ -221,7 +223,8 @@ TEST_F(ManagementApiTest, IfMatchDetectsConcurrentChanges) {
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(refused.error_message(), "If-Match: not supported on this endpoint");
   Reply current = AsOwner("GET", "/api/v1/tokens/etagged");
-  EXPECT_EQ(AsOwner("DELETE", "/api/v1/tokens/etagged", "", {{"If-Match", current.header("ETag")}}).status, 204);
+  EXPECT_EQ(AsOwner("DELETE", "/api/v1/tokens/etagged", "", {{"If-Match", current.header("ETag")}}).status,
+            204);
 }
 
 TEST_F(ManagementApiTest, ConcurrentPatchesOfOneTokenLoseNothing) {
