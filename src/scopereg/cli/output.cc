@@ -206,7 +206,8 @@ std::vector<TableRow> GenericTableRows(const json& value) {
   return rows;
 }
 
-void Print(const json& result, const OutputSpec& spec, const TableLayout& layout, std::ostream& out) {
+void Print(const json& result, const OutputSpec& spec, const TableLayout& layout, std::ostream& out,
+           std::string_view rows_field) {
   const json value = spec.query ? spec.query->Evaluate(result) : result;
   switch (spec.format) {
     case OutputFormat::kJson:
@@ -221,8 +222,19 @@ void Print(const json& result, const OutputSpec& spec, const TableLayout& layout
     case OutputFormat::kTable: {
       std::vector<TableRow> rows;
       if (layout && !spec.query && (value.is_object() || value.is_array())) {
-        if (value.is_array()) {
-          for (const json& item : value) rows.push_back(layout(item));
+        const json* items = value.is_array() ? &value : nullptr;
+        if (!rows_field.empty() && value.is_object()) {
+          // A dotted path of object fields: "credentials.passwords".
+          const json* at = &value;
+          for (std::string_view key : Split(rows_field, '.')) {
+            auto it = at->is_object() ? at->find(std::string(key)) : at->end();
+            at = it != at->end() ? &*it : nullptr;
+            if (at == nullptr) break;
+          }
+          if (at != nullptr && at->is_array()) items = at;
+        }
+        if (items != nullptr) {
+          for (const json& item : *items) rows.push_back(layout(item));
         } else {
           rows.push_back(layout(value));
         }

@@ -48,8 +48,12 @@ struct OutputSpec {
 
 // Applies the query and writes the result to `out` in the chosen format.
 // A null result (nothing matched) prints nothing in tsv and table formats
-// and "null" in json, as az does.
-void Print(const nlohmann::json& result, const OutputSpec& spec, const TableLayout& layout, std::ostream& out);
+// and "null" in json, as az does. In table format without --query, the
+// layout makes one row per list item; for an object, one row, or with
+// `rows_field` (a dotted path of fields) one row per item of that list
+// (the passwords of a generate-credentials result).
+void Print(const nlohmann::json& result, const OutputSpec& spec, const TableLayout& layout, std::ostream& out,
+           std::string_view rows_field = {});
 
 std::string FormatJson(const nlohmann::json& value);  // ends with "\n"
 std::string FormatYaml(const nlohmann::json& value);  // ends with "\n"
