@@ -557,6 +557,17 @@ json CallFunction(const Node& n, const json& in) {
     for (const auto& [k, v] : args[0].items()) out.push_back(k);
     return out;
   }
+  if ((n.name == "max" || n.name == "min") && args.size() == 1 && args[0].is_array()) {
+    // Numbers or strings (RFC 3339 times compare as strings); null for an
+    // empty or mixed list.
+    const json* best = nullptr;
+    for (const json& e : args[0]) {
+      if (!e.is_number() && !e.is_string()) return nullptr;
+      if (best != nullptr && e.is_string() != best->is_string()) return nullptr;
+      if (best == nullptr || (n.name == "max" ? *best < e : e < *best)) best = &e;
+    }
+    return best == nullptr ? json(nullptr) : *best;
+  }
   if (n.name == "sort" && args.size() == 1 && args[0].is_array()) {
     std::vector<json> v(args[0].begin(), args[0].end());
     std::sort(v.begin(), v.end());

@@ -12,7 +12,9 @@
 //   {n:name, s:status}                multiselect hash
 //   [name, status]                    multiselect list (after a path)
 //   a | b                             pipe: stops a projection
-//   length(@), @                      length() of a list/string/object
+//   length(@), @                      length() of a list/string/object;
+//                                     also contains, starts_with, keys,
+//                                     sort, max, min
 // As in JMESPath, a missing field or index yields null and a projection
 // drops null results.
 //

@@ -65,6 +65,10 @@ TEST(QueryTest, MultiSelectAndPipe) {
   EXPECT_EQ(Eval("[0].[name, scopeMap]", kTokens), json({"alpha", "m1"}));
   EXPECT_EQ(Eval("[].name | [0]", kTokens), "alpha");
   EXPECT_EQ(Eval("length(@)", kTokens), 3);
+  const json used = json::parse(R"({"p":[{"t":"2027-01-02T00:00:00Z"},{"t":null},{"t":"2027-03-01T00:00:00Z"}]})");
+  EXPECT_EQ(Eval("max(p[].t)", used), "2027-03-01T00:00:00Z");
+  EXPECT_EQ(Eval("min(p[].t)", used), "2027-01-02T00:00:00Z");
+  EXPECT_TRUE(Eval("max(p[?t=='x'].t)", used).is_null());
   EXPECT_EQ(Eval("passwords[0].*", json::parse(R"({"passwords":[{"a":1,"b":null}]})")), json({1}));
 }
 
