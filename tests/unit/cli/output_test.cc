@@ -77,6 +77,16 @@ TEST(OutputTest, TableWithLayoutAlignsColumns) {
   EXPECT_EQ(PrintTo(json::array(), OutputFormat::kTable, nullptr, layout), "");
 }
 
+TEST(OutputTest, TableRowsFromANestedList) {
+  json token = json::parse(R"({"name":"t","credentials":{"passwords":[{"name":"password1"},{"name":"password2"}]}})");
+  TableLayout layout = [](const json& p) { return TableRow{{"SLOT", Field(p, "name")}}; };
+  OutputSpec spec;
+  spec.format = OutputFormat::kTable;
+  std::ostringstream out;
+  Print(token, spec, layout, out, "credentials.passwords");
+  EXPECT_EQ(out.str(), "SLOT\n---------\npassword1\npassword2\n");
+}
+
 TEST(OutputTest, GenericTableUsesScalarFields) {
   json v = json::parse(R"({"name":"x","actions":["a"],"type":"UserDefined"})");
   EXPECT_EQ(PrintTo(v, OutputFormat::kTable), "Name  Type\n----  -----------\nx     UserDefined\n");
