@@ -20,12 +20,13 @@
 #include "scopereg/api/token_endpoint.h"
 #include "scopereg/auth/access_admin.h"
 #include "scopereg/auth/auth_state.h"
-#include "scopereg/auth/memory/memory_access_store.h"
 #include "scopereg/auth/scope_map.h"
 #include "scopereg/auth/token_service.h"
 #include "scopereg/auth/usage_recorder.h"
 #include "scopereg/core/log.h"
 #include "scopereg/http/server.h"
+#include "scopereg/metadata/sqlite/sqlite_access_store.h"
+#include "scopereg/metadata/sqlite/sqlite_audit_log.h"
 #include "scopereg/metadata/sqlite/sqlite_metadata_store.h"
 #include "scopereg/server/auth_setup.h"
 #include "scopereg/storage/fs/fs_blob_store.h"
@@ -60,6 +61,9 @@ struct App::Impl {
   const Clock* clock;
   std::unique_ptr<DataDirLock> lock;
   std::unique_ptr<metadata::SqliteMetadataStore> metadata;
+  // The audit trail, in the metadata database. Management events reach it
+  // through the AccessStore (in the transaction of their change).
+  std::unique_ptr<audit::AuditLog> audit_store;
   std::unique_ptr<storage::FsBlobStore> blobs;
   std::unique_ptr<api::EventSink> events;
 
@@ -131,6 +135,7 @@ Status App::Start() {
   SCOPEREG_ASSIGN_OR_RETURN(im.metadata,
                             metadata::SqliteMetadataStore::Open(cfg.ResolvedSqlitePath(), *im.clock, sqlite_options));
   SCOPEREG_RETURN_IF_ERROR(im.metadata->Migrate());
+  SCOPEREG_ASSIGN_OR_RETURN(im.audit_store, metadata::SqliteAuditLog::Create(im.metadata->database()));
   SCOPEREG_ASSIGN_OR_RETURN(im.blobs, storage::FsBlobStore::Open(cfg.ResolvedStorageRoot(), *im.clock));
 
   im.events = std::make_unique<api::NullEventSink>();
@@ -231,9 +236,9 @@ Status App::Impl::StartAuth() {
   hasher = std::make_shared<const auth::PasswordHasher>(std::move(h));
   SCOPEREG_ASSIGN_OR_RETURN(auth::KeySet keys, LoadOrCreateSigningKeys(config.ResolvedSigningKeyFile()));
 
-  // TODO(scopereg): the SQLite AccessStore replaces this in-memory store, so
-  // tokens and scope maps survive a restart.
-  access_store = std::make_unique<auth::MemoryAccessStore>();
+  // In the metadata database: tokens, scope maps, operators and the audit
+  // trail of their changes survive a restart.
+  SCOPEREG_ASSIGN_OR_RETURN(access_store, metadata::SqliteAccessStore::Create(metadata->database()));
 
   auth::AuthStateOptions so;
   so.registry_name = config.registry_name;
@@ -295,6 +300,8 @@ Result<GcReport> App::CollectGarbage(bool dry_run) {
 }
 
 auth::AccessAdmin* App::AccessAdminForTest() { return impl_->access_admin.get(); }
+
+audit::AuditLog* App::AuditLogForTest() { return impl_->audit_store.get(); }
 
 Status App::FlushUsageForTest() {
   if (!impl_->access_store) return Status::FailedPrecondition("auth.mode=none");

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "scopereg/audit/audit_log.h"
 #include "scopereg/auth/access_admin.h"
 #include "scopereg/core/clock.h"
 #include "scopereg/core/status.h"
@@ -47,6 +48,9 @@ class App {
   auth::AccessAdmin* AccessAdminForTest();
   // Writes coalesced last-used data now (tests; the server does it every 2 s).
   Status FlushUsageForTest();
+  // The audit log (SQLite, in the metadata database; management changes are
+  // in it with their caller); null before Start.
+  audit::AuditLog* AuditLogForTest();
 
  private:
   struct Impl;

@@ -31,8 +31,9 @@
 // response has `Cache-Control: no-store`. Nothing from the Authorization
 // header or a response body is logged.
 //
-// Management audit events come from AccessAdmin's AccessChangeObserver, not
-// from here.
+// Management audit events are not written from here: the AccessStore
+// records each change AccessAdmin makes, in the change's own transaction
+// (auth/access_store.h); AccessAdmin's AccessChangeObserver gets copies.
 //
 // Cost note: a token's last-used data is one AccessStore::GetTokenUsage
 // call per token (the store has no batch read), so GET /api/v1/tokens with
