@@ -1,4 +1,4 @@
-// scopereg: one binary. `serve` and `gc` run the registry; every other
+// scopereg: one binary. `serve`, `gc` and `recover-owner` run on the registry's machine; every other
 // subcommand is the operator CLI, which talks to a registry's management API.
 #include <CLI/CLI.hpp>
 
