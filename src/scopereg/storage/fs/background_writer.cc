@@ -1,5 +1,7 @@
 #include "scopereg/storage/fs/background_writer.h"
 
+#include <fcntl.h>
+
 #include <utility>
 
 #include "scopereg/storage/fs/posix_file.h"
@@ -45,6 +47,16 @@ Status BackgroundWriter::Drain() {
   return WaitIdleLocked(lock);
 }
 
+void BackgroundWriter::StartWriteback(std::size_t just_written) {
+  unwritten_back_ += just_written;
+  if (unwritten_back_ < kWritebackBytes) return;
+  unwritten_back_ = 0;
+  // Asks the kernel to start writing the file's dirty pages to disk now and
+  // returns without waiting; pages already on their way are skipped. Only a
+  // hint: errors surface at the fdatasync that commits the blob.
+  (void)::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 void BackgroundWriter::Run() {
   std::unique_lock lock(mu_);
   for (;;) {
@@ -53,6 +65,7 @@ void BackgroundWriter::Run() {
     lock.unlock();
     // pending_ is ours while busy_: Append waits for !busy_ before touching it.
     Status s = WriteAll(fd_, pending_.data(), pending_.size(), path_);
+    if (s.ok()) StartWriteback(pending_.size());
     lock.lock();
     if (!s.ok() && !error_) error_ = s;
     busy_ = false;
