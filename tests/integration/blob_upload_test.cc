@@ -19,11 +19,6 @@ class BlobUploadTest : public RegistryFixture {
     EXPECT_FALSE(res.header("Docker-Upload-UUID").empty());
     return res.header("Location");
   }
-  std::string ErrorCode(const http::ClientResponse& res) {
-    auto j = json::parse(res.body, nullptr, false);
-    if (j.is_discarded() || !j.contains("errors")) return "<no error body: " + res.body + ">";
-    return j["errors"][0]["code"].get<std::string>();
-  }
   static std::string WithDigest(const std::string& location, const oci::Digest& d) {
     return location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" + d.str();
   }
@@ -66,20 +61,10 @@ TEST_F(BlobUploadTest, StreamedChunkedPatchWithoutContentLength) {
   for (std::size_t i = 0; i < content.size(); i += 7) content[i] = static_cast<char>(i);
   oci::Digest d = oci::Digest::Sha256Of(content);
   std::string loc = StartUpload("stream/test");
-  std::size_t off = 0;
-  http::ClientRequest req{"PATCH", Url(loc)};
-  req.headers = {{"Content-Type", "application/octet-stream"}};
-  req.body_reader = [&](char* buf, std::size_t n) {
-    std::size_t k = std::min<std::size_t>({n, content.size() - off, 65536});
-    std::memcpy(buf, content.data() + off, k);
-    off += k;
-    return k;
-  };
-  auto patch = client_.Send(req);
-  ASSERT_TRUE(patch.ok());
-  EXPECT_EQ(patch->status, 202) << patch->body;
-  EXPECT_EQ(patch->header("Range"), "0-" + std::to_string(content.size() - 1));
-  auto put = Send("PUT", WithDigest(patch->header("Location"), d));
+  auto patch = SendChunked("PATCH", loc, content, 65536, {{"Content-Type", "application/octet-stream"}});
+  EXPECT_EQ(patch.status, 202) << patch.body;
+  EXPECT_EQ(patch.header("Range"), "0-" + std::to_string(content.size() - 1));
+  auto put = Send("PUT", WithDigest(patch.header("Location"), d));
   EXPECT_EQ(put.status, 201) << put.body;
   EXPECT_EQ(Send("GET", "/v2/stream/test/blobs/" + d.str()).body, content);
 }

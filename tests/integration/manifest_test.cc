@@ -13,11 +13,6 @@ constexpr char kOciIndex[] = "application/vnd.oci.image.index.v1+json";
 
 class ManifestTest : public RegistryFixture {
  protected:
-  std::string ErrorCode(const http::ClientResponse& res) {
-    auto j = json::parse(res.body, nullptr, false);
-    if (j.is_discarded() || !j.contains("errors")) return "<no error body: " + res.body + ">";
-    return j["errors"][0]["code"].get<std::string>();
-  }
 };
 
 TEST_F(ManifestTest, PushAndPullByTagAndDigest) {
@@ -36,6 +31,29 @@ TEST_F(ManifestTest, PushAndPullByTagAndDigest) {
     EXPECT_EQ(head.header("Docker-Content-Digest"), d.str());
     EXPECT_EQ(head.header("Content-Type"), kOciManifest);
   }
+}
+
+TEST_F(ManifestTest, ContentNegotiationReadsEveryAcceptLine) {
+  std::string body = PushImage("neg", "v1", "layer");
+  // c/image sends one type per Accept line; the right one may be the last.
+  http::ClientRequest req{"GET", Url("/v2/neg/manifests/v1")};
+  req.headers = {{"Accept", "application/vnd.docker.distribution.manifest.v2+json"},
+                 {"Accept", "application/vnd.docker.distribution.manifest.list.v2+json"},
+                 {"Accept", "application/vnd.oci.image.index.v1+json"},
+                 {"Accept", std::string(kOciManifest) + ";q=0.9"}};
+  auto res = client_.Send(req);
+  ASSERT_TRUE(res.ok());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, body);
+  auto combined = Send("GET", "/v2/neg/manifests/v1", "",
+                       {{"Accept", "application/vnd.docker.distribution.manifest.v2+json, " + std::string(kOciManifest)}});
+  EXPECT_EQ(combined.status, 200);
+  EXPECT_EQ(Send("GET", "/v2/neg/manifests/v1", "", {{"Accept", "*/*"}}).status, 200);
+  auto refused = Send("GET", "/v2/neg/manifests/v1", "",
+                      {{"Accept", "application/vnd.docker.distribution.manifest.v2+json"}});
+  EXPECT_EQ(refused.status, 404);
+  EXPECT_EQ(ErrorCode(refused), "MANIFEST_UNKNOWN");
+  EXPECT_NE(refused.body.find("accept header does not support OCI manifests"), std::string::npos);
 }
 
 TEST_F(ManifestTest, PutResponseHeaders) {

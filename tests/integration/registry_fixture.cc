@@ -1,5 +1,9 @@
 #include "registry_fixture.h"
 
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+
 namespace scopereg::testing {
 
 void RegistryFixture::SetUp() {
@@ -47,6 +51,29 @@ http::ClientResponse RegistryFixture::Send(const std::string& method, const std:
   auto res = client_.Send(req);
   EXPECT_TRUE(res.ok()) << res.status().ToString();
   return res.ok() ? std::move(res).value() : http::ClientResponse{};
+}
+
+http::ClientResponse RegistryFixture::SendChunked(const std::string& method, const std::string& path,
+                                                  const std::string& body, std::size_t piece,
+                                                  std::vector<std::pair<std::string, std::string>> headers) {
+  http::ClientRequest req{method, Url(path)};
+  req.headers = std::move(headers);
+  std::size_t off = 0;
+  req.body_reader = [&](char* buf, std::size_t n) {
+    std::size_t k = std::min({n, body.size() - off, piece});
+    std::memcpy(buf, body.data() + off, k);
+    off += k;
+    return k;
+  };
+  auto res = client_.Send(req);
+  EXPECT_TRUE(res.ok()) << res.status().ToString();
+  return res.ok() ? std::move(res).value() : http::ClientResponse{};
+}
+
+std::string RegistryFixture::ErrorCode(const http::ClientResponse& res) {
+  auto j = nlohmann::json::parse(res.body, nullptr, false);
+  if (j.is_discarded() || !j.contains("errors")) return "<no error body: " + res.body + ">";
+  return j["errors"][0]["code"].get<std::string>();
 }
 
 oci::Digest RegistryFixture::PushBlob(const std::string& repo, const std::string& content) {

@@ -30,6 +30,12 @@ class RegistryFixture : public ::testing::Test {
 
   http::ClientResponse Send(const std::string& method, const std::string& path, std::string body = "",
                             std::vector<std::pair<std::string, std::string>> headers = {});
+  // Sends `body` with Transfer-Encoding: chunked, in pieces of at most
+  // `piece` bytes (how clients that compress on the fly send).
+  http::ClientResponse SendChunked(const std::string& method, const std::string& path, const std::string& body,
+                                   std::size_t piece, std::vector<std::pair<std::string, std::string>> headers = {});
+  // The OCI error code of an error response ("<no error body: ...>" if none).
+  static std::string ErrorCode(const http::ClientResponse& res);
   // Follows a Location header that may be relative.
   std::string Url(const std::string& path_or_url) const;
 

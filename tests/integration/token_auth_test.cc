@@ -322,19 +322,10 @@ TEST_F(TokenAuthTest, PostGrantsAndRefreshTokens) {
   std::string form = "grant_type=password&username=poster&password=" + UrlEncode(p1) +
                      "&client_id=containerd-client&service=scopereg&scope=" +
                      UrlEncode("repository:post/app:pull repository:post/app:pull,push");
-  http::ClientRequest req{"POST", Url("/oauth2/token")};
-  req.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-  std::size_t off = 0;
-  req.body_reader = [&](char* buf, std::size_t n) {
-    std::size_t k = std::min<std::size_t>({n, form.size() - off, 16});
-    std::memcpy(buf, form.data() + off, k);
-    off += k;
-    return k;
-  };
-  auto res = client_.Send(req);
-  ASSERT_TRUE(res.ok());
-  ASSERT_EQ(res->status, 200) << res->body;
-  json j = json::parse(res->body);
+  auto res = SendChunked("POST", "/oauth2/token", form, 16,
+                         {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}});
+  ASSERT_EQ(res.status, 200) << res.body;
+  json j = json::parse(res.body);
   ASSERT_TRUE(j.contains("refresh_token"));
   EXPECT_EQ(WithBearer("GET", "/v2/post/app/manifests/v1", j["token"]).status, 200);
 

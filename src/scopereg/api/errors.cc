@@ -24,6 +24,15 @@ void WriteError(http::Request& req, http::Response& res, oci::ErrorCode code, st
   req.log().error_code = std::string(info.code);
 }
 
+void WriteLookupError(http::Request& req, http::Response& res, const Status& status, oci::ErrorCode not_found_code,
+                      std::string_view not_found_message) {
+  if (status.IsNotFound()) {
+    WriteError(req, res, not_found_code, not_found_message);
+  } else {
+    WriteInternalError(req, res, status);
+  }
+}
+
 void WriteInternalError(http::Request& req, http::Response& res, const Status& status) {
   log::Error("request failed", {{"correlation_id", req.correlation_id()},
                                 {"route", req.log().route},

@@ -17,6 +17,11 @@ namespace scopereg::api {
 void WriteError(http::Request& req, http::Response& res, oci::ErrorCode code, std::string_view message = {},
                 std::string_view detail_json = {}, int status_override = 0);
 
+// For a failed store lookup: `not_found_code` with `not_found_message` if
+// `status` is kNotFound, otherwise WriteInternalError.
+void WriteLookupError(http::Request& req, http::Response& res, const Status& status, oci::ErrorCode not_found_code,
+                      std::string_view not_found_message);
+
 // For failures of storage and metadata calls that the handler does not map
 // itself: kUnavailable -> 503 UNAVAILABLE, anything unexpected -> 500 (the
 // Status text goes to the log, not to the client).

@@ -51,8 +51,11 @@ class Writer {
     space_cv_.wait(lock, [&] { return queue_.size() < kMaxQueued || stop_; });
     queue_.push_back(std::move(line));
     ++pushed_;
+    // Under load the writer is busy writing and finds the line on its next
+    // pass: waking it per line would cost a futex call per request.
+    const bool wake = writer_waiting_;
     lock.unlock();
-    cv_.notify_one();
+    if (wake) cv_.notify_one();
   }
 
   void Flush() {
@@ -69,7 +72,9 @@ class Writer {
     std::vector<std::string> batch;
     std::unique_lock lock(mu_);
     for (;;) {
+      writer_waiting_ = true;
       cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      writer_waiting_ = false;
       if (queue_.empty() && stop_) return;
       batch.swap(queue_);
       FILE* out = out_;
@@ -92,6 +97,7 @@ class Writer {
   std::vector<std::string> queue_;
   std::uint64_t pushed_ = 0, written_ = 0;
   bool stop_ = false;
+  bool writer_waiting_ = false;  // GUARDED_BY(mu_)
   FILE* out_ = stderr;
   std::thread thread_;
 };

@@ -233,7 +233,7 @@ Task<Result<std::string>> Request::ReadBodyToString(std::size_t max_bytes) {
 
 void Response::Reset() {
   status_ = 200;
-  headers_.clear();
+  header_count_ = 0;
   body_.clear();
   shared_body_.reset();
   source_.reset();
@@ -242,21 +242,24 @@ void Response::Reset() {
 }
 
 void Response::SetHeader(std::string_view name, std::string_view value) {
-  for (auto& [n, v] : headers_) {
+  for (auto& [n, v] : header_list_mutable()) {
     if (EqualsIgnoreCase(n, name)) {
       v.assign(value);
       return;
     }
   }
-  headers_.emplace_back(std::string(name), std::string(value));
+  AddHeader(name, value);
 }
 
 void Response::AddHeader(std::string_view name, std::string_view value) {
-  headers_.emplace_back(std::string(name), std::string(value));
+  if (header_count_ == headers_.size()) headers_.emplace_back();
+  headers_[header_count_].first.assign(name);
+  headers_[header_count_].second.assign(value);
+  ++header_count_;
 }
 
 std::string_view Response::header(std::string_view name) const {
-  for (const auto& [n, v] : headers_) {
+  for (const auto& [n, v] : header_list()) {
     if (EqualsIgnoreCase(n, name)) return v;
   }
   return {};

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,7 +62,7 @@ class Request {
   void set_body_reader(BodyReader* reader) { body_ = reader; }
   void set_remote_address(std::string addr) { remote_address_ = std::move(addr); }
   void set_secure(bool secure) { secure_ = secure; }
-  void set_correlation_id(std::string id) { correlation_id_ = std::move(id); }
+  void set_correlation_id(std::string_view id) { correlation_id_.assign(id); }
 
   Method method() const { return method_; }
   std::string_view method_string() const { return method_string_; }
@@ -152,7 +153,7 @@ class Response {
   // Adds a header line even if one of that name exists.
   void AddHeader(std::string_view name, std::string_view value);
   std::string_view header(std::string_view name) const;
-  const std::vector<std::pair<std::string, std::string>>& header_list() const { return headers_; }
+  std::span<const std::pair<std::string, std::string>> header_list() const { return {headers_.data(), header_count_}; }
 
   void SetBody(std::string body);
   void SetSharedBody(std::shared_ptr<const std::string> body);
@@ -170,8 +171,14 @@ class Response {
   bool close() const { return close_; }
 
  private:
+  std::span<std::pair<std::string, std::string>> header_list_mutable() { return {headers_.data(), header_count_}; }
+
   int status_ = 200;
+  // Entries [0, header_count_) are live; later ones keep their string
+  // capacity for the next response on the connection (no allocation per
+  // header on a keep-alive connection).
   std::vector<std::pair<std::string, std::string>> headers_;
+  std::size_t header_count_ = 0;
   std::string body_;
   std::shared_ptr<const std::string> shared_body_;
   std::unique_ptr<BodySource> source_;

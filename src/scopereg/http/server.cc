@@ -58,17 +58,16 @@ const std::string& HttpDate() {
 }
 
 // Correlation ids need to be unique, not secret: a per-thread PRNG seeded
-// from the OS is enough and costs nothing on the hot path.
-std::string NewCorrelationId() {
+// from the OS is enough. Written into `out` (32 hex characters) so the
+// request's string keeps its capacity from one request to the next.
+void NewCorrelationId(char (&out)[32]) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
   std::uint64_t a = rng(), b = rng();
-  std::string id(32, '0');
   for (int i = 0; i < 16; ++i) {
-    id[static_cast<std::size_t>(i)] = kHex[(a >> (i * 4)) & 15];
-    id[static_cast<std::size_t>(16 + i)] = kHex[(b >> (i * 4)) & 15];
+    out[i] = kHex[(a >> (i * 4)) & 15];
+    out[16 + i] = kHex[(b >> (i * 4)) & 15];
   }
-  return id;
 }
 
 enum class Phase : std::uint8_t { kIdle, kHandshake, kHeader, kHandler, kBody, kWrite };
@@ -357,6 +356,7 @@ asio::awaitable<bool> Session<Stream>::DrainBody() {
 template <typename Stream>
 asio::awaitable<void> Session<Stream>::Run(std::string remote) {
   const auto& opts = server_.options;
+  request_.set_remote_address(std::move(remote));  // once per connection
   for (;;) {
     // Stop() sets the flag before it posts the close of idle sessions to
     // this thread, so a session that finished a response in between either
@@ -394,9 +394,10 @@ asio::awaitable<void> Session<Stream>::Run(std::string remote) {
       request_.AddHeader(std::string_view(field.name_string().data(), field.name_string().size()),
                          std::string_view(field.value().data(), field.value().size()));
     }
-    request_.set_remote_address(remote);
     request_.set_secure(!std::is_same_v<Stream, tcp::socket>);
-    request_.set_correlation_id(NewCorrelationId());
+    char correlation_id[32];
+    NewCorrelationId(correlation_id);
+    request_.set_correlation_id(std::string_view(correlation_id, sizeof correlation_id));
     response_.Reset();
     expect_continue_ = EqualsIgnoreCase(request_.header("Expect"), "100-continue");
     continue_sent_ = false;

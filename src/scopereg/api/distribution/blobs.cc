@@ -75,11 +75,7 @@ http::Task<void> Get(Context& ctx, const oci::Digest& digest) {
   }
   auto blob = ctx.metadata().GetLinkedBlob(repo, digest);
   if (!blob.ok()) {
-    if (blob.status().IsNotFound()) {
-      WriteError(ctx.req, ctx.res, ErrorCode::kBlobUnknown, "blob " + digest.str() + " unknown to repository");
-    } else {
-      WriteInternalError(ctx.req, ctx.res, blob.status());
-    }
+    WriteLookupError(ctx.req, ctx.res, blob.status(), ErrorCode::kBlobUnknown, "blob " + digest.str() + " unknown to repository");
     co_return;
   }
   const auto size = static_cast<std::uint64_t>(blob->size);

@@ -8,28 +8,31 @@
 
 namespace scopereg::api::distribution {
 
-std::string BlobLocation(std::string_view repository, std::string_view digest) {
-  std::string out = "/v2/";
+namespace {
+// "/v2/<repository>/<kind>/<reference>"
+std::string V2Path(std::string_view repository, std::string_view kind, std::string_view reference) {
+  std::string out;
+  out.reserve(4 + repository.size() + kind.size() + reference.size() + 2);
+  out += "/v2/";
   out += repository;
-  out += "/blobs/";
-  out += digest;
+  out += '/';
+  out += kind;
+  out += '/';
+  out += reference;
   return out;
+}
+}  // namespace
+
+std::string BlobLocation(std::string_view repository, std::string_view digest) {
+  return V2Path(repository, "blobs", digest);
 }
 
 std::string ManifestLocation(std::string_view repository, std::string_view digest) {
-  std::string out = "/v2/";
-  out += repository;
-  out += "/manifests/";
-  out += digest;
-  return out;
+  return V2Path(repository, "manifests", digest);
 }
 
 std::string UploadLocation(std::string_view repository, std::string_view id) {
-  std::string out = "/v2/";
-  out += repository;
-  out += "/blobs/uploads/";
-  out += id;
-  return out;
+  return V2Path(repository, "blobs/uploads", id);
 }
 
 std::string UploadRange(std::uint64_t offset) {

@@ -20,11 +20,7 @@ http::Task<void> HandleTagsList(Context& ctx) {
   // n=0 still answers 404 for an unknown repository, so ask for one row.
   auto page = ctx.metadata().ListTags(repo, last, std::max<std::size_t>(n, 1), /*include_unlisted=*/false);
   if (!page.ok()) {
-    if (page.status().IsNotFound()) {
-      WriteError(ctx.req, ctx.res, ErrorCode::kNameUnknown, "repository '" + repo + "' not known to registry");
-    } else {
-      WriteInternalError(ctx.req, ctx.res, page.status());
-    }
+    WriteLookupError(ctx.req, ctx.res, page.status(), ErrorCode::kNameUnknown, "repository '" + repo + "' not known to registry");
     co_return;
   }
   if (n > 0) {

@@ -2,6 +2,7 @@
 #include "scopereg/api/distribution/handlers.h"
 #include "scopereg/api/errors.h"
 #include "scopereg/core/crypto.h"
+#include "scopereg/core/strings.h"
 #include "scopereg/oci/manifest.h"
 #include "scopereg/oci/name.h"
 
@@ -41,11 +42,7 @@ http::Task<std::shared_ptr<const CachedManifest>> Resolve(Context& ctx, const oc
   if (!repo_attrs) {
     auto r = ctx.metadata().GetRepository(repo);
     if (!r.ok()) {
-      if (r.status().IsNotFound()) {
-        WriteError(ctx.req, ctx.res, ErrorCode::kNameUnknown, "repository '" + repo + "' not known to registry");
-      } else {
-        WriteInternalError(ctx.req, ctx.res, r.status());
-      }
+      WriteLookupError(ctx.req, ctx.res, r.status(), ErrorCode::kNameUnknown, "repository '" + repo + "' not known to registry");
       co_return nullptr;
     }
     repo_attrs = r->attributes;
@@ -62,11 +59,7 @@ http::Task<std::shared_ptr<const CachedManifest>> Resolve(Context& ctx, const oc
     if (!tag) {
       auto t = ctx.metadata().GetTag(repo, ref.tag());
       if (!t.ok()) {
-        if (t.status().IsNotFound()) {
-          WriteError(ctx.req, ctx.res, ErrorCode::kManifestUnknown, "manifest tagged '" + ref.tag() + "' not found");
-        } else {
-          WriteInternalError(ctx.req, ctx.res, t.status());
-        }
+        WriteLookupError(ctx.req, ctx.res, t.status(), ErrorCode::kManifestUnknown, "manifest tagged '" + ref.tag() + "' not found");
         co_return nullptr;
       }
       tag = CachedTag{t->digest, t->attributes};
@@ -85,11 +78,7 @@ http::Task<std::shared_ptr<const CachedManifest>> Resolve(Context& ctx, const oc
   if (!m) {
     auto rec = ctx.metadata().GetManifest(repo, digest);
     if (!rec.ok()) {
-      if (rec.status().IsNotFound()) {
-        WriteError(ctx.req, ctx.res, ErrorCode::kManifestUnknown, "manifest " + digest.str() + " not found");
-      } else {
-        WriteInternalError(ctx.req, ctx.res, rec.status());
-      }
+      WriteLookupError(ctx.req, ctx.res, rec.status(), ErrorCode::kManifestUnknown, "manifest " + digest.str() + " not found");
       co_return nullptr;
     }
     auto bytes = ctx.blobs().ReadAll(digest, ctx.shared.options.max_manifest_bytes);
@@ -114,6 +103,33 @@ http::Task<std::shared_ptr<const CachedManifest>> Resolve(Context& ctx, const oc
   co_return m;
 }
 
+// Content negotiation over every Accept line (c/image sends six separate
+// ones). No Accept header, a wildcard, or the stored media type among them
+// means the client can take the stored manifest; scopereg never converts.
+bool Acceptable(const http::Request& req, std::string_view media_type) {
+  auto lines = req.headers("Accept");
+  if (lines.empty()) return true;
+  for (std::string_view line : lines) {
+    for (std::string_view item : Split(line, ',')) {
+      std::string type = oci::StripMediaTypeParameters(item);
+      if (type == media_type || type == "*/*" || type == "application/*") return true;
+    }
+  }
+  return false;
+}
+
+std::string NotAcceptableMessage(std::string_view media_type) {
+  // Distribution's wording, which clients and people recognise.
+  if (media_type == oci::media_type::kOciManifest) {
+    return "OCI manifest found, but accept header does not support OCI manifests";
+  }
+  if (media_type == oci::media_type::kOciIndex) {
+    return "OCI index found, but accept header does not support OCI indexes";
+  }
+  if (oci::IsIndexMediaType(media_type)) return "manifest list found, but accept header does not support manifest lists";
+  return "manifest of type " + std::string(media_type) + " found, but accept header does not support it";
+}
+
 http::Task<void> Get(Context& ctx) {
   auto ref = ParseReference(ctx, ErrorCode::kManifestUnknown);
   if (!ref) co_return;
@@ -124,6 +140,10 @@ http::Task<void> Get(Context& ctx) {
       ctx.Event({"pull", ctx.route.repository, ref->is_tag() ? ref->tag() : "", ref->is_digest() ? ref->digest().str() : "",
                  "", 0, ctx.res.status(), ctx.req.log().error_code});
     }
+    co_return;
+  }
+  if (!Acceptable(ctx.req, m->media_type)) {
+    WriteError(ctx.req, ctx.res, ErrorCode::kManifestUnknown, NotAcceptableMessage(m->media_type));
     co_return;
   }
   // If-None-Match lets a client revalidate a cached manifest cheaply.

@@ -103,6 +103,29 @@ http::Task<StreamOutcome> StreamBody(Context& ctx, storage::UploadWriter& writer
   }
 }
 
+// Opens the upload and streams this request's body into it. On failure
+// writes the error response (closing the connection if the body broke off)
+// and returns nullptr; the writer's bytes are then not part of the upload.
+http::Task<std::unique_ptr<storage::UploadWriter>> StreamIntoUpload(Context& ctx, const storage::UploadState& state) {
+  auto writer = ctx.blobs().OpenUpload(state);
+  if (!writer.ok()) {
+    WriteLookupError(ctx.req, ctx.res, writer.status(), ErrorCode::kBlobUploadUnknown, "upload data is gone");
+    co_return nullptr;
+  }
+  Status error;
+  StreamOutcome out = co_await StreamBody(ctx, **writer, error);
+  if (out == StreamOutcome::kBodyFailed) {
+    WriteError(ctx.req, ctx.res, ErrorCode::kBlobUploadInvalid, "request body ended early");
+    ctx.res.set_close(true);
+    co_return nullptr;
+  }
+  if (out == StreamOutcome::kStoreFailed) {
+    WriteInternalError(ctx.req, ctx.res, error);
+    co_return nullptr;
+  }
+  co_return std::move(writer).value();
+}
+
 // Loads the upload named in the URL; writes 404 BLOB_UPLOAD_UNKNOWN if it
 // does not exist in this repository.
 std::optional<storage::UploadState> LoadUpload(Context& ctx) {
@@ -235,31 +258,18 @@ http::Task<void> Start(Context& ctx) {
   // Monolithic POST with ?digest=: the whole blob is in this request. It never
   // gets a session row; a failure leaves only a staging area GC removes.
   auto abort = [&] { (void)ctx.blobs().AbortUpload(*state); };  // Best effort, as above.
-  auto writer = ctx.blobs().OpenUpload(*state);
-  if (!writer.ok()) {
-    WriteInternalError(ctx.req, ctx.res, writer.status());
+  std::unique_ptr<storage::UploadWriter> writer = co_await StreamIntoUpload(ctx, *state);
+  if (!writer) {
     abort();
     co_return;
   }
-  Status error;
-  StreamOutcome out = co_await StreamBody(ctx, **writer, error);
-  if (out != StreamOutcome::kOk) {
-    if (out == StreamOutcome::kBodyFailed) {
-      WriteError(ctx.req, ctx.res, ErrorCode::kBlobUploadInvalid, "request body ended early");
-      ctx.res.set_close(true);
-    } else {
-      WriteInternalError(ctx.req, ctx.res, error);
-    }
-    abort();
-    co_return;
-  }
-  if (auto len = ctx.req.content_length(); len && *len != (*writer)->offset()) {
+  if (auto len = ctx.req.content_length(); len && *len != writer->offset()) {
     WriteError(ctx.req, ctx.res, ErrorCode::kSizeInvalid);
     abort();
     co_return;
   }
-  oci::Digest current = (*writer)->CurrentDigest();
-  auto finished = (*writer)->Finish();
+  oci::Digest current = writer->CurrentDigest();
+  auto finished = writer->Finish();
   if (!finished.ok()) {
     WriteInternalError(ctx.req, ctx.res, finished.status());
     abort();
@@ -284,11 +294,7 @@ http::Task<void> Patch(Context& ctx) {
   if (!CheckChunk(ctx, *state, expected_bytes)) co_return;
   auto writer = ctx.blobs().OpenUpload(*state);
   if (!writer.ok()) {
-    if (writer.status().IsNotFound()) {
-      WriteError(ctx.req, ctx.res, ErrorCode::kBlobUploadUnknown, "upload data is gone");
-    } else {
-      WriteInternalError(ctx.req, ctx.res, writer.status());
-    }
+    WriteLookupError(ctx.req, ctx.res, writer.status(), ErrorCode::kBlobUploadUnknown, "upload data is gone");
     co_return;
   }
   Status error;
@@ -346,30 +352,16 @@ http::Task<void> Complete(Context& ctx) {
   if (ctx.req.has_body()) {
     std::optional<std::uint64_t> expected_bytes;
     if (!CheckChunk(ctx, *state, expected_bytes)) co_return;
-    auto writer = ctx.blobs().OpenUpload(*state);
-    if (!writer.ok()) {
-      WriteInternalError(ctx.req, ctx.res, writer.status());
-      co_return;
-    }
-    Status error;
-    StreamOutcome out = co_await StreamBody(ctx, **writer, error);
-    if (out != StreamOutcome::kOk) {
-      if (out == StreamOutcome::kBodyFailed) {
-        WriteError(ctx.req, ctx.res, ErrorCode::kBlobUploadInvalid, "request body ended early");
-        ctx.res.set_close(true);
-      } else {
-        WriteInternalError(ctx.req, ctx.res, error);
-      }
-      co_return;
-    }
-    if (expected_bytes && (*writer)->offset() - state->offset != *expected_bytes) {
+    std::unique_ptr<storage::UploadWriter> writer = co_await StreamIntoUpload(ctx, *state);
+    if (!writer) co_return;
+    if (expected_bytes && writer->offset() - state->offset != *expected_bytes) {
       WriteError(ctx.req, ctx.res, ErrorCode::kRangeInvalid, "chunk length does not match Content-Range");
       SetUploadHeaders(ctx, state->id, state->offset);
       co_return;
     }
-    current = (*writer)->CurrentDigest();
+    current = writer->CurrentDigest();
     have_current = true;
-    auto finished = (*writer)->Finish();
+    auto finished = writer->Finish();
     if (!finished.ok()) {
       WriteInternalError(ctx.req, ctx.res, finished.status());
       co_return;
