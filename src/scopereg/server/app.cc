@@ -15,6 +15,7 @@
 #include "scopereg/api/access_controller.h"
 #include "scopereg/api/audit_event_sink.h"
 #include "scopereg/api/events.h"
+#include "scopereg/api/management/management_api.h"
 #include "scopereg/api/metrics_handler.h"
 #include "scopereg/api/registry.h"
 #include "scopereg/api/token_access_controller.h"
@@ -88,6 +89,7 @@ struct App::Impl {
   std::unique_ptr<auth::AccessAdmin> access_admin;
   auth::UsageRecorder usage;
   std::unique_ptr<api::TokenEndpoint> token_endpoint;
+  std::unique_ptr<api::management::ManagementApi> management;
   std::unique_ptr<api::AccessController> access;
   std::unique_ptr<api::Registry> registry;
   std::unique_ptr<http::Server> server;
@@ -179,6 +181,12 @@ Status App::Start() {
     });
   }
   if (im.metrics) im.registry->SetRouteHandler(api::Route::kMetrics, im.metrics->Handler());
+  if (im.management) {
+    im.registry->SetRouteHandler(api::Route::kManagement, [&im](http::Request& req, http::Response& res,
+                                                                const api::RouteMatch& route) {
+      return im.management->Handle(req, res, route);
+    });
+  }
   im.registry->SetRouteHandler(api::Route::kHealth, [&im](http::Request& req, http::Response& res,
                                                           const api::RouteMatch& route) -> http::Task<void> {
     res.SetHeader("Content-Type", "application/json");
@@ -364,6 +372,8 @@ Status App::Impl::StartAuth() {
   SCOPEREG_ASSIGN_OR_RETURN(bool created, BootstrapOwner(*access_admin, config.InitialOwnerCredentialFile()));
   (void)created;
 
+  management = std::make_unique<api::management::ManagementApi>(
+      *access_admin, *clock, api::management::ManagementApiOptions{config.registry_name});
   token_endpoint = std::make_unique<api::TokenEndpoint>(*auth_state, *token_service, usage, *events, *clock);
   api::TokenAuthOptions tao{config.registry_name, config.public_url};
   access = std::make_unique<api::TokenAccessController>(*auth_state, *token_service, usage, *events, *clock, tao);
