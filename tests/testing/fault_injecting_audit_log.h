@@ -1,6 +1,7 @@
 // An AuditLog decorator that fails or slows Append on request, for testing
 // the audit failure policy (docs/adr/0001-audit-failure-policy.md): the
-// registry keeps serving, drops are counted, the writer recovers.
+// registry keeps serving, drops are counted, the writer recovers. It can
+// also fail Query, for the readers (the audit API's paged export).
 #pragma once
 
 #include <atomic>
@@ -22,6 +23,10 @@ class FaultInjectingAuditLog final : public audit::AuditLog {
   // Each Append sleeps this long first (a slow disk).
   void SetDelay(std::chrono::milliseconds d) { delay_ms_.store(d.count()); }
 
+  // After `n` more successful Queries, every Query fails with kUnavailable
+  // (a store lost in the middle of a paged read); -1 = never.
+  void FailQueriesAfter(int n) { queries_left_.store(n); }
+
   int append_calls() const { return append_calls_.load(); }
 
   Status Append(std::span<const audit::AuditEvent> events) override {
@@ -35,6 +40,10 @@ class FaultInjectingAuditLog final : public audit::AuditLog {
   }
   Result<audit::AuditPage> Query(const audit::AuditFilter& filter, std::int64_t after_id,
                                  std::size_t limit) override {
+    if (int left = queries_left_.load(); left >= 0) {
+      if (left == 0) return Status::Unavailable("injected audit store failure");
+      queries_left_.fetch_sub(1);
+    }
     return base_.Query(filter, after_id, limit);
   }
   Result<std::size_t> DeleteBefore(Time cutoff, std::size_t max_events) override {
@@ -47,6 +56,7 @@ class FaultInjectingAuditLog final : public audit::AuditLog {
   std::atomic<int> fail_next_{0};
   std::atomic<std::int64_t> delay_ms_{0};
   std::atomic<int> append_calls_{0};
+  std::atomic<int> queries_left_{-1};
 };
 
 }  // namespace scopereg::testing

@@ -16,10 +16,10 @@ Status Bad(std::string_view name, std::string_view why, std::string_view value) 
 
 Status Apply(AuditQuery& q, std::string_view name, const std::string& value) {
   AuditFilter& f = q.filter;
-  if (name == "since" || name == "until") {
+  if (name == "from" || name == "to") {
     auto t = ParseRfc3339(value);
     if (!t) return Bad(name, "not an RFC 3339 time", value);
-    (name == "since" ? f.since : f.until) = *t;
+    (name == "from" ? f.since : f.until) = *t;
   } else if (name == "category") {
     auto c = ParseCategory(value);
     if (!c) return Bad(name, "expected login, repository or management", value);
@@ -48,7 +48,7 @@ Status Apply(AuditQuery& q, std::string_view name, const std::string& value) {
   } else {
     return Status::InvalidArgument(
         std::string(name) +
-        ": unknown parameter (valid: since, until, category, identity, repository, operation, result, "
+        ": unknown parameter (valid: from, to, category, identity, repository, operation, result, "
         "clientAddress, correlationId, n, last)");
   }
   return Status::Ok();
@@ -56,7 +56,7 @@ Status Apply(AuditQuery& q, std::string_view name, const std::string& value) {
 
 }  // namespace
 
-Result<AuditQuery> ParseAuditQuery(std::string_view raw_query) {
+Result<AuditQuery> ParseAuditQuery(std::string_view raw_query, AuditQueryUse use) {
   AuditQuery q;
   q.limit = kDefaultAuditPageSize;
   std::set<std::string> seen;
@@ -67,10 +67,14 @@ Result<AuditQuery> ParseAuditQuery(std::string_view raw_query) {
     auto value = UrlDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
     if (!name || !value) return Status::InvalidArgument("query: bad percent-encoding in '" + std::string(pair) + "'");
     if (!seen.insert(*name).second) return Status::InvalidArgument(*name + ": given more than once");
+    if (use == AuditQueryUse::kExport && *name == "n") {
+      return Status::InvalidArgument("n: an export is not paged (it returns every matching event; bound it with "
+                                     "from, to or last)");
+    }
     SCOPEREG_RETURN_IF_ERROR(Apply(q, *name, *value));
   }
   if (q.filter.since && q.filter.until && *q.filter.until <= *q.filter.since) {
-    return Status::InvalidArgument("until: must be later than since");
+    return Status::InvalidArgument("to: must be later than from");
   }
   return q;
 }

@@ -4,7 +4,7 @@
 // the server never disagree on a parameter name.
 //
 // Parameters (all optional, each at most once):
-//   since, until     RFC 3339 times; since <= time < until
+//   from, to         RFC 3339 times (docs/api.md 1.2 "Times"); from <= time < to
 //   category         login | repository | management
 //   identity         token name, "admin", "anonymous" or operator id (exact)
 //   repository       exact repository name
@@ -43,10 +43,14 @@ struct AuditQuery {
 inline constexpr std::size_t kDefaultAuditPageSize = 100;
 inline constexpr std::size_t kMaxAuditPageSize = 1000;
 
+// kList: one page (`n`, `last`). kExport: every matching event after
+// `last`; `n` is refused (an export is not paged).
+enum class AuditQueryUse : std::uint8_t { kList, kExport };
+
 // Parses a raw (percent-encoded) query string, without the '?'.
 // kInvalidArgument naming the parameter: unknown, repeated, badly escaped,
-// or a bad value ("since: not an RFC 3339 time: 'yesterday'").
-Result<AuditQuery> ParseAuditQuery(std::string_view raw_query);
+// or a bad value ("from: not an RFC 3339 time: 'yesterday'").
+Result<AuditQuery> ParseAuditQuery(std::string_view raw_query, AuditQueryUse use = AuditQueryUse::kList);
 
 // {"value":[<AppendAuditEventJson>...]}.
 std::string AuditPageJson(const AuditPage& page);

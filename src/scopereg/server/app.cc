@@ -373,7 +373,7 @@ Status App::Impl::StartAuth() {
   (void)created;
 
   management = std::make_unique<api::management::ManagementApi>(
-      *access_admin, *clock, api::management::ManagementApiOptions{config.registry_name});
+      *access_admin, *clock, api::management::ManagementApiOptions{config.registry_name}, audit_log);
   token_endpoint = std::make_unique<api::TokenEndpoint>(*auth_state, *token_service, usage, *events, *clock);
   api::TokenAuthOptions tao{config.registry_name, config.public_url};
   access = std::make_unique<api::TokenAccessController>(*auth_state, *token_service, usage, *events, *clock, tao);

@@ -22,7 +22,7 @@ TEST(AuditQueryTest, EmptyQueryIsEverythingFirstPage) {
 TEST(AuditQueryTest, EveryParameter) {
   ASSERT_OK_AND_ASSIGN(
       AuditQuery q,
-      ParseAuditQuery("since=2026-11-01T00:00:00Z&until=2026-11-08T00%3A00%3A00Z&category=repository"
+      ParseAuditQuery("from=2026-11-01T00:00:00Z&to=2026-11-08T00%3A00%3A00Z&category=repository"
                       "&identity=ci-pull&repository=team%2Fapp&operation=pull&result=failure"
                       "&clientAddress=10.0.0.7&correlationId=abc&last=42&n=500"));
   EXPECT_EQ(q.filter.since, ParseRfc3339("2026-11-01T00:00:00Z"));
@@ -42,17 +42,27 @@ TEST(AuditQueryTest, EveryParameter) {
 }
 
 TEST(AuditQueryTest, ErrorsNameTheParameter) {
-  for (const char* bad : {"reposiory=x", "since=yesterday", "until=2026-13-01", "category=pulls", "result=ok",
+  for (const char* bad : {"reposiory=x", "from=yesterday", "to=2026-13-01", "category=pulls", "result=ok",
                           "last=-1", "last=x", "n=0", "n=ten", "identity=a&identity=b",
-                          "since=2026-11-08T00:00:00Z&until=2026-11-01T00:00:00Z", "identity=%zz"}) {
+                          "from=2026-11-08T00:00:00Z&to=2026-11-01T00:00:00Z", "identity=%zz"}) {
     auto r = ParseAuditQuery(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
   }
   auto r = ParseAuditQuery("reposiory=x");
   EXPECT_NE(r.status().message().find("reposiory"), std::string::npos) << r.status().ToString();
-  auto t = ParseAuditQuery("since=yesterday");
-  EXPECT_NE(t.status().message().find("since"), std::string::npos) << t.status().ToString();
+  auto t = ParseAuditQuery("from=yesterday");
+  EXPECT_NE(t.status().message().find("from"), std::string::npos) << t.status().ToString();
+}
+
+TEST(AuditQueryTest, AnExportTakesTheFiltersButNoPageSize) {
+  ASSERT_OK_AND_ASSIGN(AuditQuery q, ParseAuditQuery("identity=ci&last=7", AuditQueryUse::kExport));
+  EXPECT_EQ(q.filter.identity, "ci");
+  EXPECT_EQ(q.after_id, 7);
+  auto r = ParseAuditQuery("identity=ci&n=10", AuditQueryUse::kExport);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(r.status().message().starts_with("n: ")) << r.status().ToString();
 }
 
 TEST(AuditQueryTest, PageJsonAndNextQuery) {
