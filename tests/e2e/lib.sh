@@ -18,6 +18,8 @@
 #                   are reported as SKIP lines in that mode, never in scopereg mode.
 #   USER, PASS      credentials, passed to the clients only when PASS is set
 #                   (USER alone is the login name of every shell)
+#   E2E_AUTH=token  (set by tests that create their own tokens) start the
+#                   registry with token auth even though PASS is unset
 #   REGISTRY_ARGS   extra words appended to `scopereg serve` (e.g. auth settings)
 #   E2E_KEEP=1      keep the work directory even when the test passed
 #   E2E_DEBUG=1     echo every client command before running it
@@ -260,7 +262,8 @@ _launch_registry() {
         [[ -n $cert ]] && args+=(--set "tls.cert_file=$cert" --set "tls.key_file=$key")
         # Without credentials for the clients, run the registry without
         # authentication (token auth is the default).
-        [[ -z ${PASS:-} ]] && args+=(--set auth.mode=none)
+        # (E2E_AUTH=token keeps the default: the test makes its own tokens.)
+        [[ -z ${PASS:-} && ${E2E_AUTH:-} != token ]] && args+=(--set auth.mode=none)
         # shellcheck disable=SC2206 # REGISTRY_ARGS is a list of words on purpose
         [[ -n ${REGISTRY_ARGS:-} ]] && args+=($REGISTRY_ARGS)
         echo "+ $REGISTRY_BIN ${args[*]}" >"$REG_LOG"

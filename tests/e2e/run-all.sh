@@ -10,7 +10,7 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [[ $# -lt 1 ]]; then
-    echo "usage: $0 REGISTRY_BIN [skopeo podman containerd docker sigstore tls shutdown crash memory]" >&2
+    echo "usage: $0 REGISTRY_BIN [skopeo podman containerd docker tokens sigstore tls shutdown crash memory]" >&2
     exit 2
 fi
 BIN=$1
@@ -19,7 +19,7 @@ if [[ $BIN != */* ]]; then BIN=$(command -v "$BIN" || echo "$BIN"); fi
 [[ -x $BIN ]] || { echo "run-all: $BIN is not an executable registry binary" >&2; exit 2; }
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 SCRIPTS=("$@")
-((${#SCRIPTS[@]})) || SCRIPTS=(skopeo podman containerd docker sigstore tls shutdown crash memory)
+((${#SCRIPTS[@]})) || SCRIPTS=(skopeo podman containerd docker tokens sigstore tls shutdown crash memory)
 RESULTS=${E2E_RESULTS:-$(mktemp -d "${TMPDIR:-/tmp}/scopereg-e2e-results.XXXXXX")}
 mkdir -p "$RESULTS"
 

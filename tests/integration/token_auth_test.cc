@@ -230,6 +230,31 @@ TEST_F(TokenAuthTest, PermissionMatrix) {
   }
 }
 
+// Distribution clients list tags with a `pull` JWT; the scope map decides.
+TEST_F(TokenAuthTest, PullJwtListsTagsOnlyWithMetadataReadInTheScopeMap) {
+  SeedImage("lister/app", "v1");
+  CreateScopeMap("read-and-list", {"repositories/lister/app/content/read", "repositories/lister/app/metadata/read"});
+  CreateScopeMap("read-only", {"repositories/lister/app/content/read"});
+  auto [lister_pw, unused1] = CreateToken("lister", "read-and-list");
+  auto [reader_pw, unused2] = CreateToken("reader", "read-only");
+  (void)unused1;
+  (void)unused2;
+  const std::string list_jwt = AccessToken("lister", lister_pw, {"repository:lister/app:pull"});
+  auto listed = WithBearer("GET", "/v2/lister/app/tags/list", list_jwt);
+  EXPECT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(WithBearer("GET", "/v2/lister/app/manifests/v1", list_jwt).status, 200);
+
+  const std::string read_jwt = AccessToken("reader", reader_pw, {"repository:lister/app:pull"});
+  EXPECT_EQ(WithBearer("GET", "/v2/lister/app/manifests/v1", read_jwt).status, 200);
+  auto refused = WithBearer("GET", "/v2/lister/app/tags/list", read_jwt);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_NE(refused.header("WWW-Authenticate").find("insufficient_scope"), std::string::npos);
+  EXPECT_EQ(WithBasic("GET", "/v2/lister/app/tags/list", "reader", reader_pw).status, 403);
+  // A JWT without pull (push only) does not list either, whatever the map.
+  const std::string other_jwt = AccessToken("lister", lister_pw, {"repository:lister/app:metadata_write"});
+  EXPECT_EQ(WithBearer("GET", "/v2/lister/app/tags/list", other_jwt).status, 401);
+}
+
 TEST_F(TokenAuthTest, DisableAndRegenerateApplyToTheNextRequestWithAnOldAccessToken) {
   SeedImage("rev/app", "v1");
   CreateScopeMap("rev-pull", {"repositories/rev/app/content/read"});

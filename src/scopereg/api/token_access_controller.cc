@@ -49,7 +49,15 @@ class TokenGrant final : public Grant {
 
   ActionSet Effective(std::string_view repository) const {
     ActionSet held = state_.Allowed(principal_, repository);
-    if (jwt_) held = held & jwt_->ActionsFor(repository);
+    if (jwt_) {
+      ActionSet asked = jwt_->ActionsFor(repository);
+      // A JWT's `pull` also asks to read metadata (tags list, referrers):
+      // Distribution clients (crane, Flux, regclient) list tags with a pull
+      // token and do not retry with the challenge's scope. The scope map
+      // still decides: without metadata/read there is no listing.
+      if (asked.Contains(Action::kContentRead)) asked.Add(Action::kMetadataRead);
+      held = held & asked;
+    }
     return held;
   }
   bool CanPull(std::string_view repository) const override {

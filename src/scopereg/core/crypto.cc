@@ -85,8 +85,15 @@ Result<Hasher> Hasher::Restore(HashAlgorithm algorithm, std::string_view state) 
 }
 
 std::array<unsigned char, 32> Sha256(std::string_view data) {
+  // Not the one-shot ::SHA256: in OpenSSL 3 it goes through EVP_Q_digest,
+  // which fetches the algorithm from the provider store (a global read lock)
+  // on every call. This runs once per Bearer request (the verified-token
+  // cache key), so it has to be cheap and must not serialize threads.
   std::array<unsigned char, 32> md{};
-  ::SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md.data());
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(md.data(), &ctx);
   return md;
 }
 

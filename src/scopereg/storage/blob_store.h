@@ -68,7 +68,10 @@ class BlobReader {
 class UploadWriter {
  public:
   virtual ~UploadWriter() = default;
-  // Appends and hashes. kUnavailable on I/O errors (disk full...).
+  // Appends and hashes. kUnavailable on I/O errors (disk full...). A backend
+  // may store the bytes after returning (the filesystem one writes while the
+  // caller hashes): its I/O error then comes from the next Write or from
+  // Finish, and a writer that reported an error stays failed.
   virtual Status Write(const char* data, std::size_t n) = 0;
   // Total staged bytes including this writer's (state.offset + written).
   virtual std::uint64_t offset() const = 0;

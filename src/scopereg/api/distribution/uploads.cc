@@ -89,17 +89,32 @@ enum class StreamOutcome { kOk, kBodyFailed, kStoreFailed };
 http::Task<StreamOutcome> StreamBody(Context& ctx, storage::UploadWriter& writer, Status& error) {
   std::vector<char> buf(kStreamBuffer);
   for (;;) {
-    auto n = co_await ctx.req.ReadBody(buf.data(), buf.size());
-    if (!n.ok()) {
-      error = n.status();
-      co_return StreamOutcome::kBodyFailed;
+    // Whole buffers: fewer, larger appends, each of which the filesystem
+    // backend writes while this thread hashes it.
+    std::size_t filled = 0;
+    bool at_end = false;
+    while (filled < buf.size()) {
+      auto n = co_await ctx.req.ReadBody(buf.data() + filled, buf.size() - filled);
+      if (!n.ok()) {
+        // What did arrive still counts: PATCH keeps it for a resume.
+        Status st = filled > 0 ? writer.Write(buf.data(), filled) : Status::Ok();
+        error = st.ok() ? n.status() : st;
+        co_return st.ok() ? StreamOutcome::kBodyFailed : StreamOutcome::kStoreFailed;
+      }
+      if (*n == 0) {
+        at_end = true;
+        break;
+      }
+      filled += *n;
     }
-    if (*n == 0) co_return StreamOutcome::kOk;
-    Status st = writer.Write(buf.data(), *n);
-    if (!st.ok()) {
-      error = st;
-      co_return StreamOutcome::kStoreFailed;
+    if (filled > 0) {
+      Status st = writer.Write(buf.data(), filled);
+      if (!st.ok()) {
+        error = st;
+        co_return StreamOutcome::kStoreFailed;
+      }
     }
+    if (at_end) co_return StreamOutcome::kOk;
   }
 }
 

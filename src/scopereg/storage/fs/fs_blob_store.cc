@@ -14,6 +14,7 @@
 
 #include "scopereg/core/strings.h"
 #include "scopereg/storage/blob_checks.h"
+#include "scopereg/storage/fs/background_writer.h"
 #include "scopereg/storage/layout.h"
 #include "scopereg/storage/upload_hashing.h"
 #include "scopereg/storage/fs/posix_file.h"
@@ -176,15 +177,25 @@ class FsBlobReader final : public BlobReader {
 class FsUploadWriter final : public HashingUploadWriter {
  public:
   FsUploadWriter(UploadState state, Hasher hasher, const Clock& clock, UniqueFd fd, std::string path)
-      : HashingUploadWriter(std::move(state), std::move(hasher), clock), fd_(std::move(fd)), path_(std::move(path)) {}
+      : HashingUploadWriter(std::move(state), std::move(hasher), clock),
+        fd_(std::move(fd)),
+        path_(std::move(path)),
+        background_(fd_.get(), path_) {}
 
  private:
-  Status Append(const char* data, std::size_t n) override { return fs_internal::WriteAll(fd_.get(), data, n, path_); }
+  // Returns once the bytes are queued; the base class hashes them while
+  // they are written. A write error breaks the writer at the next call.
+  Status Append(const char* data, std::size_t n) override { return background_.Append(data, n); }
   // Also releases the flock, so the next request can open the upload.
-  Status Close() override { return fd_.Close(path_); }
+  Status Close() override {
+    Status drained = background_.Drain();
+    Status closed = fd_.Close(path_);
+    return drained.ok() ? closed : drained;
+  }
 
   UniqueFd fd_;
   const std::string path_;
+  fs_internal::BackgroundWriter background_;  // last: stops before fd_ closes
 };
 
 }  // namespace
