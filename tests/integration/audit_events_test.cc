@@ -1,7 +1,8 @@
 // Audit events over real HTTP (access-model.md section 4): each repository
 // operation and each login outcome produces an event with who, what, from
 // where and the correlation id of its request log line; management changes
-// reach the JSON-lines copy with the operator; retention deletes old events.
+// reach the store and the JSON-lines copy with the operator; retention
+// deletes old events.
 #include <fstream>
 #include <sstream>
 
@@ -276,11 +277,20 @@ TEST_F(AuditLogFilesTest, ManagementChangesReachTheFileWithTheOperatorAndNoPassw
   EXPECT_EQ(ops, (std::vector<std::string>{"scope_map.create", "token.create", "token.password.generate",
                                            "token.delete"}));
   EXPECT_EQ(management[1]["target"], "vendor-x");
-  // Not in the in-memory store: the backend writes management events in
-  // the change's own transaction.
+  // The store wrote each of them in the change's own transaction; the file
+  // has the same events (without the store's id).
   audit::AuditFilter f;
   f.category = audit::Category::kManagement;
-  EXPECT_TRUE(Events(f).empty());
+  f.identity = "alice";
+  std::vector<audit::AuditEvent> stored = Events(f);
+  ASSERT_EQ(stored.size(), management.size());
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    std::string line;
+    audit::AuditEvent copy = stored[i];
+    copy.id = 0;
+    audit::AppendAuditEventJson(line, copy);
+    EXPECT_EQ(json::parse(line), management[i]) << i;
+  }
 
   const std::string text = ReadFile(config_.audit_file);
   EXPECT_EQ(text.find(created.credentials.passwords[0].value), std::string::npos);
@@ -291,13 +301,18 @@ TEST_F(AuditEventsTest, RetentionDeletesOnlyEventsOlderThanTheSetting) {
   const std::string pass = CreateToken("ret-token");
   PushImageAs("ret-token", pass, "team/app", "old", "old");
   ASSERT_EQ(EventsOf("push").size(), 3u);
+  // Also old: the bootstrap owner's and the token's management events.
+  const std::size_t old_events = Events().size();
+  ASSERT_EQ(old_events, 5u);
   clock_.Advance(std::chrono::hours(24 * 91));
   ASSERT_EQ(As("ret-token", pass, "GET", "/v2/team/app/manifests/old").status, 200);
   ASSERT_EQ(EventsOf("pull").size(), 1u);
   ASSERT_OK_AND_ASSIGN(std::size_t deleted, app_->ApplyAuditRetentionForTest());
-  EXPECT_EQ(deleted, 3u);
+  EXPECT_EQ(deleted, old_events);
   EXPECT_TRUE(EventsOf("push").empty());
+  EXPECT_TRUE(EventsOf("token.create").empty());
   EXPECT_EQ(EventsOf("pull").size(), 1u);
+  EXPECT_EQ(Events().size(), 1u);
 }
 
 class AuditKeepForeverTest : public AuditFixture {
@@ -319,11 +334,18 @@ class AuditOffTest : public AuditFixture {
   void ConfigureAudit(server::Config& config) override { config.audit_enabled = false; }
 };
 
-TEST_F(AuditOffTest, NoDataPlaneEventsButLoginsAreStillCounted) {
+TEST_F(AuditOffTest, NoDataPlaneEventsButManagementEventsAndLoginCounts) {
   const std::string pass = CreateToken("off-token");
   PushImageAs("off-token", pass, "team/app", "v1", "z");
   ASSERT_EQ(As("off-token", pass, "GET", "/v2/").status, 200);
-  EXPECT_TRUE(Events().empty());
+  audit::AuditFilter f;
+  f.category = audit::Category::kRepository;
+  EXPECT_TRUE(Events(f).empty());
+  f.category = audit::Category::kLogin;
+  EXPECT_TRUE(Events(f).empty());
+  // Management changes are audited whatever audit.enabled says: they are
+  // written with the change.
+  EXPECT_EQ(EventsOf("token.create").size(), 1u);
   EXPECT_EQ(Metric("scopereg_logins_total{method=\"basic\",result=\"success\",reason=\"none\"}"), 1);
   EXPECT_FALSE(Metric("scopereg_audit_queue_depth"));
 }

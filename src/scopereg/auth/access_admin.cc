@@ -9,38 +9,6 @@
 
 namespace scopereg::auth {
 
-std::string_view ChangeOperationName(ChangeOperation op) {
-  switch (op) {
-    case ChangeOperation::kScopeMapCreate:
-      return "scope_map.create";
-    case ChangeOperation::kScopeMapUpdate:
-      return "scope_map.update";
-    case ChangeOperation::kScopeMapDelete:
-      return "scope_map.delete";
-    case ChangeOperation::kTokenCreate:
-      return "token.create";
-    case ChangeOperation::kTokenUpdate:
-      return "token.update";
-    case ChangeOperation::kTokenDelete:
-      return "token.delete";
-    case ChangeOperation::kPasswordGenerate:
-      return "token.password.generate";
-    case ChangeOperation::kPasswordDelete:
-      return "token.password.delete";
-    case ChangeOperation::kAdminUserEnable:
-      return "admin_user.enable";
-    case ChangeOperation::kAdminUserDisable:
-      return "admin_user.disable";
-    case ChangeOperation::kAdminPasswordGenerate:
-      return "admin_user.password.generate";
-    case ChangeOperation::kOperatorCreate:
-      return "operator.create";
-    case ChangeOperation::kOperatorDelete:
-      return "operator.delete";
-  }
-  return "unknown";
-}
-
 namespace {
 
 constexpr std::size_t kMaxOperatorDescriptionLength = 256;
@@ -114,10 +82,15 @@ Result<PasswordCredential> AccessAdmin::NewPassword(std::optional<Time> expiry, 
   return c;
 }
 
-void AccessAdmin::Notify(const Caller& caller, ChangeOperation op, std::string target, std::string detail,
-                         std::uint64_t revision) const {
+AccessChange AccessAdmin::Change(const Caller& caller, ChangeOperation op, std::string target,
+                                 std::string detail) const {
+  return AccessChange{clock_.Now(), op, caller, std::move(target), std::move(detail), 0};
+}
+
+void AccessAdmin::Notify(AccessChange change, std::uint64_t revision) const {
   if (observer_ == nullptr) return;
-  observer_->OnAccessChange(AccessChange{clock_.Now(), op, caller, std::move(target), std::move(detail), revision});
+  change.revision = revision;
+  observer_->OnAccessChange(change);
 }
 
 template <typename Op>
@@ -173,11 +146,11 @@ Result<ScopeMap> AccessAdmin::CreateScopeMap(const Caller& caller, const ScopeMa
   m.type = ScopeMapType::kUserDefined;
   m.creation_date = clock_.Now();
   m.rules = std::move(rules);
-  SCOPEREG_ASSIGN_OR_RETURN(ScopeMap stored, store_.PutScopeMap(m, Precondition::MustNotExist()));
-  Notify(caller, ChangeOperation::kScopeMapCreate, stored.name,
-         std::to_string(stored.action_count()) + " actions on " + std::to_string(stored.rules.size()) +
-             " repositories",
-         stored.revision);
+  AccessChange change = Change(caller, ChangeOperation::kScopeMapCreate, m.name,
+                               std::to_string(m.action_count()) + " actions on " + std::to_string(m.rules.size()) +
+                                   " repositories");
+  SCOPEREG_ASSIGN_OR_RETURN(ScopeMap stored, store_.PutScopeMap(m, Precondition::MustNotExist(), change));
+  Notify(std::move(change), stored.revision);
   return stored;
 }
 
@@ -195,12 +168,12 @@ Result<ScopeMap> AccessAdmin::UpdateScopeMap(const Caller& caller, std::string_v
   if (update.actions) {
     SCOPEREG_ASSIGN_OR_RETURN(rules, ParseScopeMapActions(*update.actions, options_.scope_map_limits));
   }
-  std::string detail;
+  AccessChange change;
   auto result = WithRetry(update.if_revision, [&]() -> Result<ScopeMap> {
     SCOPEREG_ASSIGN_OR_RETURN(ScopeMap m, store_.GetScopeMap(name));
     SCOPEREG_RETURN_IF_ERROR(CheckIfRevision(update.if_revision, m.revision, Named("scope map", name)));
     const std::uint64_t read_revision = m.revision;
-    detail.clear();
+    std::string detail;
     if (update.description && *update.description != m.description) {
       m.description = *update.description;
       detail = "description changed";
@@ -211,9 +184,10 @@ Result<ScopeMap> AccessAdmin::UpdateScopeMap(const Caller& caller, std::string_v
       detail += (detail.empty() ? "" : "; ") + std::string("actions: ") + std::to_string(before) + " -> " +
                 std::to_string(m.action_count());
     }
-    return store_.PutScopeMap(m, Precondition::RevisionIs(read_revision));
+    change = Change(caller, ChangeOperation::kScopeMapUpdate, std::string(name), std::move(detail));
+    return store_.PutScopeMap(m, Precondition::RevisionIs(read_revision), change);
   });
-  if (result.ok()) Notify(caller, ChangeOperation::kScopeMapUpdate, std::string(name), detail, result->revision);
+  if (result.ok()) Notify(std::move(change), result->revision);
   return result;
 }
 
@@ -225,9 +199,10 @@ Status AccessAdmin::DeleteScopeMap(const Caller& caller, std::string_view name,
   }
   // The store checks "in use" inside the delete's transaction, so a token
   // created concurrently cannot be left pointing at nothing.
-  SCOPEREG_RETURN_IF_ERROR(
-      store_.DeleteScopeMap(name, if_revision ? Precondition::RevisionIs(*if_revision) : Precondition::None()));
-  Notify(caller, ChangeOperation::kScopeMapDelete, std::string(name), "", 0);
+  AccessChange change = Change(caller, ChangeOperation::kScopeMapDelete, std::string(name), "");
+  SCOPEREG_RETURN_IF_ERROR(store_.DeleteScopeMap(
+      name, if_revision ? Precondition::RevisionIs(*if_revision) : Precondition::None(), change));
+  Notify(std::move(change), 0);
   return Status::Ok();
 }
 
@@ -285,7 +260,9 @@ Result<ScopeMap> AccessAdmin::EnsureTokenScopeMap(const Caller& caller, const To
     return Status::ResourceExhausted("scope maps: the registry has reached the limit of " +
                                      std::to_string(options_.max_scope_maps) + " scope maps");
   }
-  auto stored = store_.PutScopeMap(m, Precondition::MustNotExist());
+  AccessChange change = Change(caller, ChangeOperation::kScopeMapCreate, map_name,
+                               std::to_string(m.action_count()) + " actions, for token " + spec.name);
+  auto stored = store_.PutScopeMap(m, Precondition::MustNotExist(), change);
   if (stored.status().code() == StatusCode::kAlreadyExists) {
     // Created concurrently (e.g. the same command retried): reuse it if equal.
     SCOPEREG_ASSIGN_OR_RETURN(ScopeMap raced, store_.GetScopeMap(map_name));
@@ -293,8 +270,7 @@ Result<ScopeMap> AccessAdmin::EnsureTokenScopeMap(const Caller& caller, const To
   }
   if (!stored.ok()) return stored.status();
   created = true;
-  Notify(caller, ChangeOperation::kScopeMapCreate, map_name,
-         std::to_string(stored->action_count()) + " actions, for token " + spec.name, stored->revision);
+  Notify(std::move(change), stored->revision);
   return stored;
 }
 
@@ -351,20 +327,23 @@ Result<CreatedToken> AccessAdmin::CreateToken(const Caller& caller, const TokenS
     gp.creation_time = t.password(s)->creation_time;
     out.credentials.passwords.push_back(std::move(gp));
   }
-  auto stored = store_.PutToken(t, Precondition::MustNotExist());
+  std::string detail = "scopeMap " + t.scope_map + ", status " + std::string(TokenStatusName(t.status));
+  if (!out.credentials.passwords.empty()) detail += ", passwords " + DescribePasswords(out.credentials.passwords);
+  AccessChange change = Change(caller, ChangeOperation::kTokenCreate, t.name, std::move(detail));
+  auto stored = store_.PutToken(t, Precondition::MustNotExist(), change);
   if (!stored.ok()) {
     if (out.scope_map_created) {
       // Best effort: do not leave behind the map this call made for a token
-      // that does not exist. If it fails, the map is merely unused.
-      (void)store_.DeleteScopeMap(t.scope_map, Precondition::None());
+      // that does not exist. If it fails, the map is merely unused. It is a
+      // change like any other, so it is audited like any other.
+      AccessChange undo = Change(caller, ChangeOperation::kScopeMapDelete, t.scope_map,
+                                 "token " + t.name + " was not created");
+      if (store_.DeleteScopeMap(t.scope_map, Precondition::None(), undo).ok()) Notify(std::move(undo), 0);
     }
     return stored.status();
   }
   out.token = std::move(stored).value();
-  std::string detail = "scopeMap " + out.token.scope_map + ", status " +
-                       std::string(TokenStatusName(out.token.status));
-  if (!out.credentials.passwords.empty()) detail += ", passwords " + DescribePasswords(out.credentials.passwords);
-  Notify(caller, ChangeOperation::kTokenCreate, out.token.name, detail, out.token.revision);
+  Notify(std::move(change), out.token.revision);
   return out;
 }
 
@@ -385,7 +364,7 @@ Result<Token> AccessAdmin::UpdateToken(const Caller& caller, std::string_view na
   }
   if (update.scope_map) SCOPEREG_RETURN_IF_ERROR(CheckScopeMapExists(*update.scope_map));
 
-  std::string detail;
+  AccessChange change;
   auto result = WithRetry(update.if_revision, [&]() -> Result<Token> {
     SCOPEREG_ASSIGN_OR_RETURN(Token t, store_.GetToken(name));
     SCOPEREG_RETURN_IF_ERROR(CheckIfRevision(update.if_revision, t.revision, Named("token", name)));
@@ -430,20 +409,22 @@ Result<Token> AccessAdmin::UpdateToken(const Caller& caller, std::string_view na
     if (bump) {
       SCOPEREG_ASSIGN_OR_RETURN(t.version, NewCredentialEpoch());
     }
-    detail.clear();
+    std::string detail;
     for (const std::string& c : changes) detail += (detail.empty() ? "" : "; ") + c;
-    return store_.PutToken(t, Precondition::RevisionIs(read_revision));
+    change = Change(caller, ChangeOperation::kTokenUpdate, std::string(name), std::move(detail));
+    return store_.PutToken(t, Precondition::RevisionIs(read_revision), change);
   });
-  if (result.ok()) Notify(caller, ChangeOperation::kTokenUpdate, std::string(name), detail, result->revision);
+  if (result.ok()) Notify(std::move(change), result->revision);
   return result;
 }
 
 Status AccessAdmin::DeleteToken(const Caller& caller, std::string_view name,
                                 std::optional<std::uint64_t> if_revision) {
   SCOPEREG_RETURN_IF_ERROR(Check(caller, OperatorPermission::kWriteTokens));
-  SCOPEREG_RETURN_IF_ERROR(
-      store_.DeleteToken(name, if_revision ? Precondition::RevisionIs(*if_revision) : Precondition::None()));
-  Notify(caller, ChangeOperation::kTokenDelete, std::string(name), "", 0);
+  AccessChange change = Change(caller, ChangeOperation::kTokenDelete, std::string(name), "");
+  SCOPEREG_RETURN_IF_ERROR(store_.DeleteToken(
+      name, if_revision ? Precondition::RevisionIs(*if_revision) : Precondition::None(), change));
+  Notify(std::move(change), 0);
   return Status::Ok();
 }
 
@@ -453,6 +434,7 @@ Result<GeneratedCredentials> AccessAdmin::GenerateCredentials(const Caller& call
   SCOPEREG_RETURN_IF_ERROR(CheckFuture("expiry", expiry));
   const SlotList which = Normalize(slots);
   GeneratedCredentials out;
+  AccessChange change;
   auto result = WithRetry(std::nullopt, [&]() -> Result<Token> {
     SCOPEREG_ASSIGN_OR_RETURN(Token t, store_.GetToken(name));
     out = GeneratedCredentials{t.name, {}};
@@ -462,11 +444,11 @@ Result<GeneratedCredentials> AccessAdmin::GenerateCredentials(const Caller& call
       gp.creation_time = t.password(s)->creation_time;
       out.passwords.push_back(std::move(gp));
     }
-    return store_.PutToken(t, Precondition::RevisionIs(t.revision));
+    change = Change(caller, ChangeOperation::kPasswordGenerate, std::string(name), DescribePasswords(out.passwords));
+    return store_.PutToken(t, Precondition::RevisionIs(t.revision), change);
   });
   if (!result.ok()) return result.status();
-  Notify(caller, ChangeOperation::kPasswordGenerate, std::string(name), DescribePasswords(out.passwords),
-         result->revision);
+  Notify(std::move(change), result->revision);
   return out;
 }
 
@@ -474,6 +456,9 @@ Result<Token> AccessAdmin::DeleteCredentials(const Caller& caller, std::string_v
   SCOPEREG_RETURN_IF_ERROR(Check(caller, OperatorPermission::kWriteTokens));
   if (slots.empty()) return Status::InvalidArgument("passwords: no credentials to delete");
   const SlotList which = Normalize(slots);
+  std::string detail;
+  for (PasswordSlot s : which) detail += (detail.empty() ? "" : ", ") + std::string(PasswordSlotName(s));
+  AccessChange change;
   auto result = WithRetry(std::nullopt, [&]() -> Result<Token> {
     SCOPEREG_ASSIGN_OR_RETURN(Token t, store_.GetToken(name));
     for (PasswordSlot s : which) {
@@ -483,13 +468,10 @@ Result<Token> AccessAdmin::DeleteCredentials(const Caller& caller, std::string_v
       }
       t.password(s).reset();
     }
-    return store_.PutToken(t, Precondition::RevisionIs(t.revision));
+    change = Change(caller, ChangeOperation::kPasswordDelete, std::string(name), detail);
+    return store_.PutToken(t, Precondition::RevisionIs(t.revision), change);
   });
-  if (result.ok()) {
-    std::string detail;
-    for (PasswordSlot s : which) detail += (detail.empty() ? "" : ", ") + std::string(PasswordSlotName(s));
-    Notify(caller, ChangeOperation::kPasswordDelete, std::string(name), detail, result->revision);
-  }
+  if (result.ok()) Notify(std::move(change), result->revision);
   return result;
 }
 
@@ -507,6 +489,7 @@ Result<GeneratedCredentials> AccessAdmin::EnableAdminUser(const Caller& caller) 
   }
   GeneratedCredentials out;
   bool changed = false;
+  AccessChange change;
   auto result = WithRetry(std::nullopt, [&]() -> Result<AdminUser> {
     SCOPEREG_ASSIGN_OR_RETURN(AdminUser a, store_.GetAdminUser());
     out = GeneratedCredentials{options_.registry_name, {}};
@@ -524,29 +507,30 @@ Result<GeneratedCredentials> AccessAdmin::EnableAdminUser(const Caller& caller) 
       changed = true;
     }
     if (!changed) return a;  // already enabled with both passwords: nothing to write
-    return store_.PutAdminUser(a, Precondition::RevisionIs(a.revision));
+    change = Change(caller, ChangeOperation::kAdminUserEnable, "",
+                    out.passwords.empty() ? "" : "passwords " + DescribePasswords(out.passwords));
+    return store_.PutAdminUser(a, Precondition::RevisionIs(a.revision), change);
   });
   if (!result.ok()) return result.status();
-  if (changed) {
-    Notify(caller, ChangeOperation::kAdminUserEnable, "",
-           out.passwords.empty() ? "" : "passwords " + DescribePasswords(out.passwords), result->revision);
-  }
+  if (changed) Notify(std::move(change), result->revision);
   return out;
 }
 
 Status AccessAdmin::DisableAdminUser(const Caller& caller) {
   SCOPEREG_RETURN_IF_ERROR(Check(caller, OperatorPermission::kManageAdminUser));
   bool changed = false;
+  AccessChange change;
   auto result = WithRetry(std::nullopt, [&]() -> Result<AdminUser> {
     SCOPEREG_ASSIGN_OR_RETURN(AdminUser a, store_.GetAdminUser());
     changed = a.enabled;
     if (!changed) return a;
     a.enabled = false;
     SCOPEREG_ASSIGN_OR_RETURN(a.version, NewCredentialEpoch());
-    return store_.PutAdminUser(a, Precondition::RevisionIs(a.revision));
+    change = Change(caller, ChangeOperation::kAdminUserDisable, "", "");
+    return store_.PutAdminUser(a, Precondition::RevisionIs(a.revision), change);
   });
   if (!result.ok()) return result.status();
-  if (changed) Notify(caller, ChangeOperation::kAdminUserDisable, "", "", result->revision);
+  if (changed) Notify(std::move(change), result->revision);
   return Status::Ok();
 }
 
@@ -554,6 +538,7 @@ Result<GeneratedCredentials> AccessAdmin::RegenerateAdminPasswords(const Caller&
   SCOPEREG_RETURN_IF_ERROR(Check(caller, OperatorPermission::kManageAdminUser));
   const SlotList which = Normalize(slots);
   GeneratedCredentials out;
+  AccessChange change;
   auto result = WithRetry(std::nullopt, [&]() -> Result<AdminUser> {
     SCOPEREG_ASSIGN_OR_RETURN(AdminUser a, store_.GetAdminUser());
     out = GeneratedCredentials{options_.registry_name, {}};
@@ -563,10 +548,11 @@ Result<GeneratedCredentials> AccessAdmin::RegenerateAdminPasswords(const Caller&
       gp.creation_time = a.password(s)->creation_time;
       out.passwords.push_back(std::move(gp));
     }
-    return store_.PutAdminUser(a, Precondition::RevisionIs(a.revision));
+    change = Change(caller, ChangeOperation::kAdminPasswordGenerate, "", DescribePasswords(out.passwords));
+    return store_.PutAdminUser(a, Precondition::RevisionIs(a.revision), change);
   });
   if (!result.ok()) return result.status();
-  Notify(caller, ChangeOperation::kAdminPasswordGenerate, "", DescribePasswords(out.passwords), result->revision);
+  Notify(std::move(change), result->revision);
   return out;
 }
 
@@ -589,9 +575,11 @@ Result<CreatedOperator> AccessAdmin::CreateOperator(const Caller& caller, std::s
   op.description = std::string(description);
   op.secret_digest = hasher_->Digest(secret.parts.secret);
   op.created = clock_.Now();
-  SCOPEREG_ASSIGN_OR_RETURN(OperatorCredential stored, store_.PutOperator(op, Precondition::MustNotExist()));
-  Notify(caller, ChangeOperation::kOperatorCreate, stored.id, "role " + std::string(OperatorRoleName(role)),
-         stored.revision);
+  AccessChange change =
+      Change(caller, ChangeOperation::kOperatorCreate, op.id, "role " + std::string(OperatorRoleName(role)));
+  SCOPEREG_ASSIGN_OR_RETURN(OperatorCredential stored,
+                            store_.PutOperator(op, Precondition::MustNotExist(), change));
+  Notify(std::move(change), stored.revision);
   return CreatedOperator{std::move(stored), std::move(secret.line)};
 }
 
@@ -607,8 +595,10 @@ Status AccessAdmin::DeleteOperator(const Caller& caller, std::string_view id) {
                                       [](const OperatorCredential& o) { return o.role == OperatorRole::kOwner; });
     if (owners <= 1) return Status::FailedPrecondition(Named("operator", id) + " is the last owner");
   }
-  SCOPEREG_RETURN_IF_ERROR(store_.DeleteOperator(id, Precondition::RevisionIs(op.revision)));
-  Notify(caller, ChangeOperation::kOperatorDelete, std::string(id), "", 0);
+  AccessChange change = Change(caller, ChangeOperation::kOperatorDelete, std::string(id),
+                               "role " + std::string(OperatorRoleName(op.role)));
+  SCOPEREG_RETURN_IF_ERROR(store_.DeleteOperator(id, Precondition::RevisionIs(op.revision), change));
+  Notify(std::move(change), 0);
   return Status::Ok();
 }
 

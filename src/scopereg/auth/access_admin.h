@@ -40,10 +40,15 @@
 //                       creates may overshoot by one each);
 //   kUnavailable        the store or the OS random generator failed.
 //
-// Audit seam: an optional AccessChangeObserver is told about every
-// successful change after it is committed (who, what, which object, a
-// summary of what changed; never a password or a digest). The audit module
-// records these as management events.
+// Audit: every write carries the AccessChange that describes it (who, what,
+// which object, a summary of what changed; never a password or a digest),
+// built here before the write, and the store records it as a management
+// audit event in the same transaction (access_store.h), so the audit trail
+// has exactly the changes that were made. An optional AccessChangeObserver
+// is also told about every successful change after it is committed (with
+// the record's new revision); the audit pipeline uses it for its copies
+// (JSON lines, syslog). Caller, ChangeOperation and AccessChange are
+// declared in access_store.h.
 //
 // Thread safety: all methods are safe for concurrent use.
 #pragma once
@@ -68,51 +73,11 @@
 
 namespace scopereg::auth {
 
-// Who is calling, for permission checks and the audit trail.
-struct Caller {
-  std::string id;  // operator id; "system" for Caller::System()
-  OperatorRole role = OperatorRole::kAuditor;
-  std::string client_address;
-  std::string correlation_id;
-
-  // An owner acting for the server itself (bootstrap, local maintenance).
-  static Caller System() { return Caller{"system", OperatorRole::kOwner, "", ""}; }
-};
-
-enum class ChangeOperation : std::uint8_t {
-  kScopeMapCreate,
-  kScopeMapUpdate,
-  kScopeMapDelete,
-  kTokenCreate,
-  kTokenUpdate,
-  kTokenDelete,
-  kPasswordGenerate,
-  kPasswordDelete,
-  kAdminUserEnable,
-  kAdminUserDisable,
-  kAdminPasswordGenerate,
-  kOperatorCreate,
-  kOperatorDelete,
-};
-// "scope_map.create", "token.update", "token.password.generate",
-// "admin_user.enable", "operator.delete", ...
-std::string_view ChangeOperationName(ChangeOperation op);
-
-struct AccessChange {
-  Time time{};
-  ChangeOperation operation = ChangeOperation::kTokenUpdate;
-  Caller caller;
-  std::string target;  // scope map / token / operator name; "" for the admin user
-  // Human-readable summary, e.g. "status: enabled -> disabled" or
-  // "password1 (expiry 2026-12-31T00:00:00Z)". Never a secret.
-  std::string detail;
-  std::uint64_t revision = 0;  // the record's revision after the change (0 after a delete)
-};
-
 class AccessChangeObserver {
  public:
   virtual ~AccessChangeObserver() = default;
-  // Called after each successful change, on the calling thread, possibly
+  // Called after each successful change, once it is committed (and
+  // recorded in the store's audit trail), on the calling thread, possibly
   // concurrently from several threads. Must not throw; must not call back
   // into AccessAdmin.
   virtual void OnAccessChange(const AccessChange& change) = 0;
@@ -299,8 +264,10 @@ class AccessAdmin {
   Status CheckScopeMapExists(std::string_view name);
   Result<PasswordCredential> NewPassword(std::optional<Time> expiry, std::string& plaintext) const;
   Result<ScopeMap> EnsureTokenScopeMap(const Caller& caller, const TokenSpec& spec, bool& created);
-  void Notify(const Caller& caller, ChangeOperation op, std::string target, std::string detail,
-              std::uint64_t revision) const;
+  // The change a write is about to make, timed now.
+  AccessChange Change(const Caller& caller, ChangeOperation op, std::string target, std::string detail) const;
+  // Tells the observer about `change`, committed with `revision`.
+  void Notify(AccessChange change, std::uint64_t revision) const;
   template <typename Op>
   auto WithRetry(std::optional<std::uint64_t> if_revision, Op&& op) -> decltype(op());
 

@@ -2,10 +2,11 @@
 // user, operator credentials, password last-used data), and the change feed
 // that keeps every node's AuthState current.
 //
-// Owned by auth, implemented by the metadata backends (SQLite now,
-// PostgreSQL later) and by auth/memory/memory_access_store.h (tests, and the
-// server's in-memory mode). tests/testing/access_store_suite.h is the
-// conformance suite every implementation must pass.
+// Owned by auth, implemented by the metadata backends
+// (metadata/sqlite/sqlite_access_store.h, which the server uses; PostgreSQL
+// later) and by auth/memory/memory_access_store.h (tests and benchmarks).
+// tests/testing/access_store_suite.h is the conformance suite every
+// implementation must pass.
 //
 // What a store does and does not do:
 //   - It stores records as given and validates only what it must enforce
@@ -22,6 +23,18 @@
 //   - System scope maps (scope_map.h) are never stored: they are constants.
 //     Writes of a name starting with '_' are refused; tokens may reference
 //     system scope maps, which always exist.
+//   - Every mutating method takes the AccessChange that describes it (who,
+//     what, which object, a summary) and records it as a management audit
+//     event IN THE SAME TRANSACTION as the write (access-model.md section 4):
+//     the write and its event are committed together or not at all. A write
+//     that fails (a precondition, referential integrity, a refused name)
+//     records nothing; an event that cannot be recorded fails the write with
+//     the audit write's error (typically kUnavailable) and changes nothing.
+//     The store records the change as given, except `revision`, which it
+//     sets to the record's new revision (0 after a delete). It does not check
+//     that the change describes the write: AccessAdmin builds both. The SQL
+//     backends record it in the audit log's table (audit/audit_log.h, a
+//     `management` event); MemoryAccessStore keeps it in a list.
 //
 // Error codes common to every method: kUnavailable when the backend cannot
 // be reached (retry later), kDataLoss when a stored record cannot be decoded,
@@ -49,6 +62,57 @@
 #include "scopereg/core/status.h"
 
 namespace scopereg::auth {
+
+// ---- management changes (the audit record of every write) ---------------------------
+
+// Who is calling, for permission checks and the audit trail.
+struct Caller {
+  std::string id;  // operator id; "system" for Caller::System()
+  OperatorRole role = OperatorRole::kAuditor;
+  std::string client_address;
+  std::string correlation_id;
+
+  // An owner acting for the server itself (bootstrap, local maintenance).
+  static Caller System() { return Caller{"system", OperatorRole::kOwner, "", ""}; }
+  bool is_system() const { return id == "system"; }
+  friend bool operator==(const Caller&, const Caller&) = default;
+};
+
+enum class ChangeOperation : std::uint8_t {
+  kScopeMapCreate,
+  kScopeMapUpdate,
+  kScopeMapDelete,
+  kTokenCreate,
+  kTokenUpdate,
+  kTokenDelete,
+  kPasswordGenerate,
+  kPasswordDelete,
+  kAdminUserEnable,
+  kAdminUserDisable,
+  kAdminPasswordGenerate,
+  kOperatorCreate,
+  kOperatorDelete,
+};
+// "scope_map.create", "token.update", "token.password.generate",
+// "admin_user.enable", "operator.delete", ...: the audit event's operation.
+std::string_view ChangeOperationName(ChangeOperation op);
+// The inverse of ChangeOperationName; nullopt for anything else.
+std::optional<ChangeOperation> ParseChangeOperation(std::string_view name);
+
+// One management change: what a mutating AccessStore method records with
+// its write, and what AccessAdmin reports to its AccessChangeObserver.
+struct AccessChange {
+  Time time{};
+  ChangeOperation operation = ChangeOperation::kTokenUpdate;
+  Caller caller;
+  std::string target;  // scope map / token / operator name; "" for the admin user
+  // Human-readable summary, e.g. "status: enabled -> disabled" or
+  // "password1 (expiry 2026-12-31T00:00:00Z)". Never a secret or a digest.
+  std::string detail;
+  std::uint64_t revision = 0;  // the record's revision after the change (0 after a delete); set by the store
+
+  friend bool operator==(const AccessChange&, const AccessChange&) = default;
+};
 
 // Condition a write must meet; checked in the same transaction as the write.
 struct Precondition {
@@ -141,16 +205,18 @@ class AccessStore {
 
   virtual Result<std::size_t> CountScopeMaps() = 0;
 
-  // Creates or replaces `scope_map` (matched by name) and returns it as
-  // stored, with its new revision. Errors:
+  // Creates or replaces `scope_map` (matched by name), records `change`
+  // (file comment), and returns the map as stored, with its new revision.
+  // Errors:
   //   kInvalidArgument  the name starts with '_' (system scope maps are
   //                     read-only) or the type is kSystemDefined;
   //   kAlreadyExists    kMustNotExist and the map exists;
   //   kNotFound         kRevisionIs and the map does not exist;
   //   kAborted          kRevisionIs and the revision differs (nothing written).
-  virtual Result<ScopeMap> PutScopeMap(const ScopeMap& scope_map, const Precondition& precondition) = 0;
+  virtual Result<ScopeMap> PutScopeMap(const ScopeMap& scope_map, const Precondition& precondition,
+                                       const AccessChange& change) = 0;
 
-  // Deletes a scope map. Errors:
+  // Deletes a scope map and records `change`. Errors:
   //   kNotFound            no such map (also with kNone);
   //   kFailedPrecondition  a token uses it; the message names the tokens
   //                        ("scope map 'x' is used by tokens: a, b"; at most
@@ -158,7 +224,8 @@ class AccessStore {
   //   kInvalidArgument     the name is a system scope map's;
   //   kAborted             kRevisionIs and the revision differs.
   // kMustNotExist is meaningless here and is kInvalidArgument.
-  virtual Status DeleteScopeMap(std::string_view name, const Precondition& precondition) = 0;
+  virtual Status DeleteScopeMap(std::string_view name, const Precondition& precondition,
+                                const AccessChange& change) = 0;
 
   // Names of the tokens whose scope_map is `name`, sorted. Works for system
   // scope map names too. Empty (not kNotFound) if none.
@@ -175,18 +242,20 @@ class AccessStore {
 
   virtual Result<std::size_t> CountTokens() = 0;
 
-  // Creates or replaces `token` (matched by name) and returns it as stored,
-  // with its new revision. The usage data (GetTokenUsage) of a slot that
+  // Creates or replaces `token` (matched by name), records `change`, and
+  // returns the token as stored, with its new revision. The usage data (GetTokenUsage) of a slot that
   // became empty or whose epoch changed is cleared in the same transaction:
   // it described a password that no longer exists. Errors:
   //   kFailedPrecondition  token.scope_map names neither a stored scope map
   //                        nor a system one ("scope map 'x' does not exist");
   //   kAlreadyExists / kNotFound / kAborted  as for PutScopeMap.
-  virtual Result<Token> PutToken(const Token& token, const Precondition& precondition) = 0;
+  virtual Result<Token> PutToken(const Token& token, const Precondition& precondition,
+                                 const AccessChange& change) = 0;
 
-  // Deletes a token and its usage data. Errors: kNotFound (also with kNone);
+  // Deletes a token and its usage data and records `change`. Errors: kNotFound (also with kNone);
   // kAborted for a revision mismatch; kInvalidArgument for kMustNotExist.
-  virtual Status DeleteToken(std::string_view name, const Precondition& precondition) = 0;
+  virtual Status DeleteToken(std::string_view name, const Precondition& precondition,
+                             const AccessChange& change) = 0;
 
   // ---- admin user -------------------------------------------------------------------
 
@@ -194,10 +263,12 @@ class AccessStore {
   // if it was never written. Never kNotFound.
   virtual Result<AdminUser> GetAdminUser() = 0;
 
-  // Replaces the admin user and returns it with its new revision.
+  // Replaces the admin user, records `change`, and returns the admin user
+  // with its new revision.
   // kAborted if kRevisionIs and the revision differs (revision 0 matches the
   // never-written default). kMustNotExist is kInvalidArgument.
-  virtual Result<AdminUser> PutAdminUser(const AdminUser& admin, const Precondition& precondition) = 0;
+  virtual Result<AdminUser> PutAdminUser(const AdminUser& admin, const Precondition& precondition,
+                                         const AccessChange& change) = 0;
 
   // ---- operator credentials ------------------------------------------------------
 
@@ -206,9 +277,11 @@ class AccessStore {
   // All operators, sorted by id.
   virtual Result<std::vector<OperatorCredential>> ListOperators() = 0;
   // Same contract as PutToken, without the scope-map check.
-  virtual Result<OperatorCredential> PutOperator(const OperatorCredential& op, const Precondition& precondition) = 0;
+  virtual Result<OperatorCredential> PutOperator(const OperatorCredential& op, const Precondition& precondition,
+                                                 const AccessChange& change) = 0;
   // Same contract as DeleteToken.
-  virtual Status DeleteOperator(std::string_view id, const Precondition& precondition) = 0;
+  virtual Status DeleteOperator(std::string_view id, const Precondition& precondition,
+                                const AccessChange& change) = 0;
 
   // ---- last-used data -----------------------------------------------------------------
 
@@ -224,7 +297,8 @@ class AccessStore {
 
   // ---- change feed ------------------------------------------------------------------------
 
-  // Everything AuthState needs, in one consistent read.
+  // Everything AuthState needs, in one consistent read: no write is half
+  // in it, and `revision` is the counter as of that read.
   virtual Result<AccessSnapshot> LoadSnapshot() = 0;
 
   // Subscribes `observer`: calls observer.OnSnapshot with the current state
@@ -232,5 +306,33 @@ class AccessStore {
   // AccessObserver). The observer must outlive the subscription.
   virtual Result<std::unique_ptr<AccessSubscription>> Subscribe(AccessObserver& observer) = 0;
 };
+
+// ---- for implementations --------------------------------------------------------------
+// The checks every backend makes, so that all of them word their errors
+// alike (the messages reach clients through the management API).
+
+// Checks `precondition` against the stored record's revision (nullopt: no
+// record). `kind` and `name` name the record: "token", "ci-token" ("admin
+// user", "" for the admin user).
+// kAlreadyExists, kNotFound or kAborted as the method contracts say.
+Status CheckPrecondition(std::optional<std::uint64_t> stored_revision, std::string_view kind, std::string_view name,
+                         const Precondition& precondition);
+// The same for a delete: kInvalidArgument for kMustNotExist, kNotFound when
+// there is no record (whatever the precondition), else CheckPrecondition.
+Status CheckDeletePrecondition(std::optional<std::uint64_t> stored_revision, std::string_view kind,
+                               std::string_view name, const Precondition& precondition);
+// kFailedPrecondition "scope map 'x' is used by tokens: a, b" (the first 10
+// of `users`, sorted, then ", ... (N in total)" where N = `total`).
+Status ScopeMapInUse(std::string_view name, std::span<const std::string> users, std::size_t total);
+// kNotFound "token 'x' does not exist" and the like.
+Status RecordNotFound(std::string_view kind, std::string_view name);
+// kInvalidArgument unless PutScopeMap may write `scope_map`: a user-defined
+// map whose name does not start with '_' (reserved for system scope maps).
+Status CheckScopeMapWritable(const ScopeMap& scope_map);
+// kInvalidArgument if `name` is a system scope map's (DeleteScopeMap).
+Status CheckScopeMapDeletable(std::string_view name);
+// kFailedPrecondition "scope map 'x' does not exist": PutToken's reference
+// to a map that is neither stored nor a system one.
+Status TokenScopeMapMissing(std::string_view name);
 
 }  // namespace scopereg::auth

@@ -22,16 +22,16 @@
 #include "scopereg/api/token_endpoint.h"
 #include "scopereg/audit/audit_sink.h"
 #include "scopereg/audit/audit_writer.h"
-#include "scopereg/audit/memory_audit_log.h"
 #include "scopereg/auth/access_admin.h"
 #include "scopereg/auth/auth_state.h"
-#include "scopereg/auth/memory/memory_access_store.h"
 #include "scopereg/auth/scope_map.h"
 #include "scopereg/auth/token_service.h"
 #include "scopereg/auth/usage_recorder.h"
 #include "scopereg/core/log.h"
 #include "scopereg/core/metrics.h"
 #include "scopereg/http/server.h"
+#include "scopereg/metadata/sqlite/sqlite_access_store.h"
+#include "scopereg/metadata/sqlite/sqlite_audit_log.h"
 #include "scopereg/metadata/sqlite/sqlite_metadata_store.h"
 #include "scopereg/server/auth_setup.h"
 #include "scopereg/storage/fs/fs_blob_store.h"
@@ -72,6 +72,10 @@ struct App::Impl {
   // they are destroyed after it.
   metrics::Registry metrics_registry;
   std::unique_ptr<api::ServerMetrics> metrics;  // null with metrics.enabled=false
+  // The audit trail, in the metadata database (SqliteAuditLog): the writer
+  // appends data-plane events, management events reach it through the
+  // AccessStore (in the transaction of their change), the management API
+  // and retention read and delete.
   std::unique_ptr<audit::AuditLog> audit_store;
   std::unique_ptr<audit::AuditLog> audit_decorated;  // tests: fault injection around audit_store
   audit::AuditLog* audit_log = nullptr;              // what the writer and retention use
@@ -152,6 +156,7 @@ Status App::Start() {
   SCOPEREG_ASSIGN_OR_RETURN(im.metadata,
                             metadata::SqliteMetadataStore::Open(cfg.ResolvedSqlitePath(), *im.clock, sqlite_options));
   SCOPEREG_RETURN_IF_ERROR(im.metadata->Migrate());
+  SCOPEREG_ASSIGN_OR_RETURN(im.audit_store, metadata::SqliteAuditLog::Create(im.metadata->database()));
   SCOPEREG_ASSIGN_OR_RETURN(im.blobs, storage::FsBlobStore::Open(cfg.ResolvedStorageRoot(), *im.clock));
 
   SCOPEREG_RETURN_IF_ERROR(im.StartAudit());
@@ -270,9 +275,6 @@ Status App::Impl::StartAudit() {
     metrics = std::make_unique<api::ServerMetrics>(
         metrics_registry, api::MetricsOptions{config.metrics_public, config.metrics_max_token_labels});
   }
-  // TODO(audit): the SQLite audit log (metadata/sqlite) replaces this
-  // in-memory one, so events survive a restart and can be queried.
-  audit_store = std::make_unique<audit::MemoryAuditLog>();
   audit_log = audit_store.get();
   if (audit_decorator) {
     audit_decorated = audit_decorator(*audit_store);
@@ -340,9 +342,9 @@ Status App::Impl::StartAuth() {
   hasher = std::make_shared<const auth::PasswordHasher>(std::move(h));
   SCOPEREG_ASSIGN_OR_RETURN(auth::KeySet keys, LoadOrCreateSigningKeys(config.ResolvedSigningKeyFile()));
 
-  // TODO(scopereg): the SQLite AccessStore replaces this in-memory store, so
-  // tokens and scope maps survive a restart.
-  access_store = std::make_unique<auth::MemoryAccessStore>();
+  // In the metadata database: tokens, scope maps, operators and the audit
+  // trail of their changes survive a restart.
+  SCOPEREG_ASSIGN_OR_RETURN(access_store, metadata::SqliteAccessStore::Create(metadata->database()));
 
   auth::AuthStateOptions so;
   so.registry_name = config.registry_name;

@@ -55,10 +55,12 @@ class App {
   // Writes coalesced last-used data now (tests; the server does it every 2 s).
   Status FlushUsageForTest();
 
-  // Call before Start: the audit writer and retention then use
-  // decorator(store) instead of the store.
+  // Call before Start: the audit writer, retention and the audit API then
+  // use decorator(store) instead of the store.
   void DecorateAuditLogForTest(AuditLogDecorator decorator);
-  // The audit log (decorated, if a decorator was set); null before Start.
+  // The audit log (SQLite, in the metadata database; management changes are
+  // in it with their caller), decorated if a decorator was set; null before
+  // Start.
   audit::AuditLog* AuditLogForTest();
   // Waits until data-plane events queued so far are written (or dropped).
   void FlushAuditForTest();

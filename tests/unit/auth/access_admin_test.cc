@@ -43,6 +43,12 @@ class RecordingObserver : public AccessChangeObserver {
 
 std::string Msg(const Status& s) { return std::string(s.message()); }
 
+// A write made behind AccessAdmin's back (a concurrent writer).
+AccessChange IntruderChange() {
+  return AccessChange{{}, ChangeOperation::kTokenUpdate, Caller{"intruder", OperatorRole::kOwner, "", ""}, "ci-token",
+                      "intrusion", 0};
+}
+
 class AccessAdminTest : public ::testing::Test {
  protected:
   AccessAdminTest() { Reset(AccessAdminOptions{"myregistry"}); }
@@ -399,7 +405,7 @@ TEST_F(AccessAdminTest, ConflictIsRetriedThenReported) {
     ++intrusions;
     Token t = store_.GetToken("ci-token").value();
     t.labels["intruder"] = "yes";
-    (void)store_.PutToken(t, Precondition::RevisionIs(t.revision));
+    (void)store_.PutToken(t, Precondition::RevisionIs(t.revision), IntruderChange());
     in_hook = false;
   });
   TokenUpdate u;
@@ -420,7 +426,7 @@ TEST_F(AccessAdminTest, ConflictIsRetriedThenReported) {
     if (in_hook) return;
     in_hook = true;
     Token cur = store_.GetToken("ci-token").value();
-    (void)store_.PutToken(cur, Precondition::RevisionIs(cur.revision));
+    (void)store_.PutToken(cur, Precondition::RevisionIs(cur.revision), IntruderChange());
     in_hook = false;
   });
   EXPECT_STATUS(admin_->UpdateToken(owner_, "ci-token", u), StatusCode::kAborted);
@@ -527,6 +533,131 @@ TEST_F(AccessAdminTest, OperatorsAuthenticateAndTheLastOwnerStays) {
   EXPECT_STATUS(admin_->AuthenticateOperator(root.secret_line), StatusCode::kUnauthenticated);
   EXPECT_STATUS(admin_->DeleteOperator(owner_, "root-op"), StatusCode::kNotFound);
   EXPECT_THAT(observer_.All(), Not(HasSubstr(root.secret_line)));
+}
+
+// ---- the management audit trail ----------------------------------------------------------------
+
+// Every operation hands the store the change it reports, so the audit trail
+// (what the store recorded in the write's transaction) and the observer's
+// copies agree one for one, and neither holds a password or a digest.
+TEST_F(AccessAdminTest, TheStoreRecordsExactlyWhatTheObserverIsTold) {
+  Caller alice{"alice-op", OperatorRole::kOwner, "192.0.2.10", "req-1"};
+  ASSERT_OK(admin_->CreateScopeMap(alice, {"team-map", "", {"repositories/team/*/content/read"}}));
+  ASSERT_OK(admin_->UpdateScopeMap(alice, "team-map", ScopeMapUpdate{"new description", std::nullopt, std::nullopt}));
+  TokenSpec spec;
+  spec.name = "ci-token";
+  spec.repository_actions = {"repositories/app/content/read"};
+  spec.passwords = {PasswordRequest{}, std::nullopt};
+  ASSERT_OK_AND_ASSIGN(CreatedToken created, admin_->CreateToken(alice, spec));
+  TokenUpdate disable;
+  disable.status = TokenStatus::kDisabled;
+  ASSERT_OK(admin_->UpdateToken(alice, "ci-token", disable));
+  ASSERT_OK_AND_ASSIGN(GeneratedCredentials generated,
+                       admin_->GenerateCredentials(alice, "ci-token", {PasswordSlot::kPassword2}));
+  ASSERT_OK(admin_->DeleteCredentials(alice, "ci-token", {PasswordSlot::kPassword1}));
+  ASSERT_OK_AND_ASSIGN(GeneratedCredentials admin_passwords, admin_->EnableAdminUser(alice));
+  ASSERT_OK(admin_->RegenerateAdminPasswords(alice, {PasswordSlot::kPassword2}));
+  ASSERT_OK(admin_->DisableAdminUser(alice));
+  ASSERT_OK_AND_ASSIGN(CreatedOperator op, admin_->CreateOperator(alice, "bob-op", OperatorRole::kTokenAdmin, ""));
+  ASSERT_OK(admin_->DeleteOperator(alice, "bob-op"));
+  ASSERT_OK(admin_->DeleteToken(alice, "ci-token"));
+  ASSERT_OK(admin_->DeleteScopeMap(alice, "ci-token-scope-map"));
+  ASSERT_OK(admin_->DeleteScopeMap(alice, "team-map"));
+
+  const std::vector<AccessChange> recorded = store_.RecordedChanges();
+  EXPECT_EQ(recorded, observer_.changes());
+  std::vector<std::string> ops;
+  for (const AccessChange& c : recorded) {
+    ops.push_back(std::string(ChangeOperationName(c.operation)) + " " + c.target);
+    EXPECT_EQ(c.caller.id, "alice-op");
+    EXPECT_EQ(c.caller.client_address, "192.0.2.10");
+    EXPECT_EQ(c.caller.correlation_id, "req-1");
+    EXPECT_EQ(c.time, clock_.Now());
+    std::vector<std::string> secrets = {op.secret_line, created.credentials.passwords[0].value,
+                                        generated.passwords[0].value};
+    for (const GeneratedPassword& p : admin_passwords.passwords) secrets.push_back(p.value);
+    for (const std::string& secret : secrets) EXPECT_THAT(c.detail, Not(HasSubstr(secret)));
+    EXPECT_THAT(c.detail, Not(HasSubstr(created.token.password(PasswordSlot::kPassword1)->digest)));
+  }
+  EXPECT_EQ(ops, (std::vector<std::string>{
+                     "scope_map.create team-map", "scope_map.update team-map", "scope_map.create ci-token-scope-map",
+                     "token.create ci-token", "token.update ci-token", "token.password.generate ci-token",
+                     "token.password.delete ci-token", "admin_user.enable ", "admin_user.password.generate ",
+                     "admin_user.disable ", "operator.create bob-op", "operator.delete bob-op",
+                     "token.delete ci-token", "scope_map.delete ci-token-scope-map", "scope_map.delete team-map"}));
+  EXPECT_EQ(recorded[4].detail, "status: enabled -> disabled");
+  // Revisions are the ones the writes produced (0 after a delete).
+  EXPECT_EQ(recorded[3].revision, created.token.revision);
+  EXPECT_EQ(recorded.back().revision, 0u);
+}
+
+TEST_F(AccessAdminTest, FailedOperationsLeaveNoTrail) {
+  MustCreateMap("team-map", {"repositories/team/*/content/read"});
+  MustCreateToken("ci-token", "team-map");
+  const std::size_t before = store_.RecordedChanges().size();
+  EXPECT_STATUS(admin_->CreateToken(owner_, TokenSpec{.name = "ci-token", .scope_map = "team-map"}),
+                StatusCode::kAlreadyExists);
+  EXPECT_STATUS(admin_->DeleteScopeMap(owner_, "team-map"), StatusCode::kFailedPrecondition);
+  TokenUpdate stale;
+  stale.description = "x";
+  stale.if_revision = 1;
+  EXPECT_STATUS(admin_->UpdateToken(owner_, "ci-token", stale), StatusCode::kAborted);
+  EXPECT_STATUS(admin_->DeleteToken(owner_, "nope-token"), StatusCode::kNotFound);
+  EXPECT_EQ(store_.RecordedChanges().size(), before);
+  EXPECT_EQ(observer_.changes().size(), before);
+}
+
+// Fail-closed: a change the store cannot audit is not made, is not reported
+// to the observer, and the caller gets the store's error.
+TEST_F(AccessAdminTest, AChangeThatCannotBeAuditedFails) {
+  CreatedToken t = MustCreateToken("ci-token", "_repositories_pull");
+  const std::size_t before = observer_.changes().size();
+  store_.SetRecordFailureForTest(Status::Unavailable("audit trail unavailable"));
+  TokenUpdate disable;
+  disable.status = TokenStatus::kDisabled;
+  EXPECT_STATUS(admin_->UpdateToken(owner_, "ci-token", disable), StatusCode::kUnavailable);
+  EXPECT_STATUS(admin_->DeleteToken(owner_, "ci-token"), StatusCode::kUnavailable);
+  EXPECT_STATUS(admin_->CreateScopeMap(owner_, {"team-map", "", {"repositories/team/content/read"}}),
+                StatusCode::kUnavailable);
+  EXPECT_STATUS(admin_->EnableAdminUser(owner_), StatusCode::kUnavailable);
+  EXPECT_EQ(observer_.changes().size(), before);
+  // The token still works exactly as before.
+  Login("ci-token", t.credentials.passwords[0].value);
+  ASSERT_OK_AND_ASSIGN(Token still, store_.GetToken("ci-token"));
+  EXPECT_EQ(still, t.token);
+  store_.SetRecordFailureForTest(Status::Ok());
+  EXPECT_OK(admin_->UpdateToken(owner_, "ci-token", disable));
+}
+
+// The scope map a token create made for itself is removed again when the
+// token cannot be written, and that removal is a change like any other.
+TEST_F(AccessAdminTest, UndoingAnAutoCreatedScopeMapIsAudited) {
+  TokenSpec spec;
+  spec.name = "ci-token";
+  spec.repository_actions = {"repositories/app/content/read"};
+  // The token write fails (a concurrent create of the same name).
+  bool raced = false;
+  store_.SetBeforeWriteHookForTest([&] {
+    if (raced) return;
+    auto map = store_.GetScopeMap("ci-token-scope-map");
+    if (!map.ok()) return;  // not yet: this is the map's own write
+    raced = true;
+    Token other;
+    other.name = "ci-token";
+    other.scope_map = "_repositories_pull";
+    (void)store_.PutToken(other, Precondition::None(), IntruderChange());
+  });
+  EXPECT_STATUS(admin_->CreateToken(owner_, spec), StatusCode::kAlreadyExists);
+  store_.SetBeforeWriteHookForTest(nullptr);
+  EXPECT_STATUS(store_.GetScopeMap("ci-token-scope-map"), StatusCode::kNotFound);
+  std::vector<std::string> ops;
+  for (const AccessChange& c : store_.RecordedChanges()) {
+    ops.push_back(std::string(ChangeOperationName(c.operation)) + " " + c.target + " [" + c.detail + "]");
+  }
+  EXPECT_EQ(ops, (std::vector<std::string>{"scope_map.create ci-token-scope-map [1 actions, for token ci-token]",
+                                           "token.update ci-token [intrusion]",
+                                           "scope_map.delete ci-token-scope-map [token ci-token was not created]"}));
+  EXPECT_THAT(observer_.All(), HasSubstr("scope_map.delete ci-token-scope-map token ci-token was not created"));
 }
 
 }  // namespace

@@ -347,19 +347,20 @@ TEST_F(AuthStateTest, SnapshotReplacesEverything) {
 
 TEST_F(AuthStateTest, FedByAStoreSubscription) {
   MemoryAccessStore store;
-  ASSERT_OK(store.PutScopeMap(Map("sample-map", {Rule("team/*", kRead)}), Precondition::None()));
-  ASSERT_OK(store.PutToken(CiToken(), Precondition::None()));
+  const AccessChange change{clock_.Now(), ChangeOperation::kTokenUpdate, Caller::System(), "ci-token", "", 0};
+  ASSERT_OK(store.PutScopeMap(Map("sample-map", {Rule("team/*", kRead)}), Precondition::None(), change));
+  ASSERT_OK(store.PutToken(CiToken(), Precondition::None(), change));
   auto state = AuthState::Create(AuthStateOptions{"myregistry", hasher_, {}}).value();
   ASSERT_OK_AND_ASSIGN(auto subscription, store.Subscribe(*state));
   AuthOutcome out = state->Authenticate("ci-token", "pw-one", clock_.Now());
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(state->Allowed(out.principal(), "team/a"), kRead);
-  ASSERT_OK(store.PutScopeMap(Map("sample-map", {Rule("team/*", kRead | kWrite)}), Precondition::None()));
+  ASSERT_OK(store.PutScopeMap(Map("sample-map", {Rule("team/*", kRead | kWrite)}), Precondition::None(), change));
   EXPECT_EQ(state->Allowed(out.principal(), "team/a"), kRead | kWrite);
-  ASSERT_OK(store.DeleteToken("ci-token", Precondition::None()));
+  ASSERT_OK(store.DeleteToken("ci-token", Precondition::None(), change));
   EXPECT_EQ(state->Validate(out.principal(), clock_.Now()), AuthFailure::kUnknownToken);
   subscription.reset();
-  ASSERT_OK(store.PutToken(CiToken(), Precondition::None()));
+  ASSERT_OK(store.PutToken(CiToken(), Precondition::None(), change));
   EXPECT_EQ(state->Validate(out.principal(), clock_.Now()), AuthFailure::kUnknownToken);  // unsubscribed
 }
 

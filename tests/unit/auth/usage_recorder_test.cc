@@ -24,7 +24,8 @@ class UsageRecorderTest : public ::testing::Test {
     Token t;
     t.name = "ci-token";
     t.scope_map = "_repositories_pull";
-    ASSERT_OK(store_.PutToken(t, Precondition::None()));
+    ASSERT_OK(store_.PutToken(t, Precondition::None(),
+                              AccessChange{{}, ChangeOperation::kTokenCreate, Caller::System(), "ci-token", "", 0}));
   }
   FlakyStore store_;
   UsageRecorder recorder_;

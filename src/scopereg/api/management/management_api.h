@@ -32,9 +32,10 @@
 // header or a response body is logged.
 //
 // The audit trail is read here (GET /api/v1/audit, GET /api/v1/audit/export;
-// permission read-audit) and never written: management audit events are
-// written by the AccessStore in the transaction of each change, and no
-// endpoint edits or deletes events.
+// permission read-audit) and never written: the AccessStore records each
+// change AccessAdmin makes, in the change's own transaction
+// (auth/access_store.h; AccessAdmin's AccessChangeObserver gets copies),
+// and no endpoint edits or deletes events.
 //
 // Cost note: a token's last-used data is one AccessStore::GetTokenUsage
 // call per token (the store has no batch read), so GET /api/v1/tokens with

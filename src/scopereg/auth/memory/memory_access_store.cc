@@ -6,31 +6,10 @@ namespace scopereg::auth {
 
 namespace {
 
-std::string Quoted(std::string_view kind, std::string_view name) {
-  return std::string(kind) + " '" + std::string(name) + "'";
-}
-
-// The precondition check shared by every record type. `current` is the
-// stored record or nullptr.
+// The revision of the record `current` points at, or nullopt.
 template <typename Record>
-Status CheckPrecondition(const Record* current, std::string_view kind, std::string_view name,
-                         const Precondition& pre) {
-  switch (pre.kind) {
-    case Precondition::Kind::kNone:
-      return Status::Ok();
-    case Precondition::Kind::kMustNotExist:
-      if (current != nullptr) return Status::AlreadyExists(Quoted(kind, name) + " already exists");
-      return Status::Ok();
-    case Precondition::Kind::kRevisionIs:
-      if (current == nullptr) return Status::NotFound(Quoted(kind, name) + " does not exist");
-      if (current->revision != pre.revision) {
-        return Status::Aborted(Quoted(kind, name) + " was modified concurrently (revision " +
-                               std::to_string(current->revision) + ", expected " + std::to_string(pre.revision) +
-                               ")");
-      }
-      return Status::Ok();
-  }
-  return Status::Internal("unknown precondition");
+std::optional<std::uint64_t> RevisionOf(const Record* current) {
+  return current != nullptr ? std::optional<std::uint64_t>(current->revision) : std::nullopt;
 }
 
 template <typename Map>
@@ -39,11 +18,11 @@ auto* FindIn(Map& map, std::string_view name) {
   return it == map.end() ? nullptr : &it->second;
 }
 
-// Get / List / Delete, written once for the three keyed record types.
+// Get / List, written once for the three keyed record types.
 template <typename Map>
 Result<typename Map::mapped_type> GetFrom(const Map& map, std::string_view kind, std::string_view name) {
   auto it = map.find(name);
-  if (it == map.end()) return Status::NotFound(Quoted(kind, name) + " does not exist");
+  if (it == map.end()) return RecordNotFound(kind, name);
   return it->second;
 }
 
@@ -54,16 +33,17 @@ std::vector<typename Map::mapped_type> ListFrom(const Map& map, std::string_view
   return out;
 }
 
-template <typename Map>
-Status DeleteFrom(Map& map, std::string_view kind, std::string_view name, const Precondition& pre) {
-  if (pre.kind == Precondition::Kind::kMustNotExist) {
-    return Status::InvalidArgument("delete of " + Quoted(kind, name) + ": kMustNotExist is not a delete precondition");
+// Usage of a password that was regenerated or deleted described a password
+// that no longer exists: clear those slots of `usage`.
+template <typename Record>
+void ClearStaleUsage(const Record& before, const Record& after, TokenUsage& usage) {
+  for (PasswordSlot s : kBothSlots) {
+    const auto& old_password = before.password(s);
+    const auto& new_password = after.password(s);
+    if (!new_password || !old_password || new_password->epoch != old_password->epoch) {
+      usage.slots[SlotIndex(s)] = SlotUsage{};
+    }
   }
-  auto it = map.find(name);
-  if (it == map.end()) return Status::NotFound(Quoted(kind, name) + " does not exist");
-  SCOPEREG_RETURN_IF_ERROR(CheckPrecondition(&it->second, kind, name, pre));
-  map.erase(it);
-  return Status::Ok();
 }
 
 }  // namespace
@@ -87,6 +67,23 @@ MemoryAccessStore::~MemoryAccessStore() = default;
 void MemoryAccessStore::SetBeforeWriteHookForTest(std::function<void()> hook) {
   std::lock_guard<std::mutex> lock(mu_);
   before_write_hook_ = std::move(hook);
+}
+
+void MemoryAccessStore::SetRecordFailureForTest(Status failure) {
+  std::lock_guard<std::mutex> lock(mu_);
+  record_failure_ = std::move(failure);
+}
+
+std::vector<AccessChange> MemoryAccessStore::RecordedChanges() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return changes_;
+}
+
+Status MemoryAccessStore::CanRecordLocked() const { return record_failure_; }
+
+void MemoryAccessStore::RecordLocked(const AccessChange& change, std::uint64_t revision) {
+  changes_.push_back(change);
+  changes_.back().revision = revision;
 }
 
 void MemoryAccessStore::RunHook() {
@@ -120,39 +117,39 @@ Result<std::size_t> MemoryAccessStore::CountScopeMaps() {
   return scope_maps_.size();
 }
 
-Result<ScopeMap> MemoryAccessStore::PutScopeMap(const ScopeMap& scope_map, const Precondition& precondition) {
+Result<ScopeMap> MemoryAccessStore::PutScopeMap(const ScopeMap& scope_map, const Precondition& precondition,
+                                                const AccessChange& change) {
   RunHook();
-  if (scope_map.name.empty() || scope_map.name.front() == '_' || scope_map.is_system()) {
-    return Status::InvalidArgument("scope map '" + scope_map.name + "': system scope maps are read-only");
-  }
+  SCOPEREG_RETURN_IF_ERROR(CheckScopeMapWritable(scope_map));
   std::lock_guard<std::mutex> lock(mu_);
   SCOPEREG_RETURN_IF_ERROR(
-      CheckPrecondition(FindIn(scope_maps_, scope_map.name), "scope map", scope_map.name, precondition));
+      CheckPrecondition(RevisionOf(FindIn(scope_maps_, scope_map.name)), "scope map", scope_map.name, precondition));
+  SCOPEREG_RETURN_IF_ERROR(CanRecordLocked());
   ScopeMap stored = scope_map;
   stored.revision = ++revision_;
   scope_maps_.insert_or_assign(stored.name, stored);
+  RecordLocked(change, stored.revision);
   NotifyLocked([&](AccessObserver& o) { o.OnScopeMapPut(stored); });
   return stored;
 }
 
-Status MemoryAccessStore::DeleteScopeMap(std::string_view name, const Precondition& precondition) {
+Status MemoryAccessStore::DeleteScopeMap(std::string_view name, const Precondition& precondition,
+                                         const AccessChange& change) {
   RunHook();
-  if (IsSystemScopeMapName(name)) {
-    return Status::InvalidArgument(Quoted("scope map", name) + " is system-defined and read-only");
-  }
+  SCOPEREG_RETURN_IF_ERROR(CheckScopeMapDeletable(name));
   std::lock_guard<std::mutex> lock(mu_);
+  auto it = scope_maps_.find(name);
+  SCOPEREG_RETURN_IF_ERROR(CheckDeletePrecondition(RevisionOf(it == scope_maps_.end() ? nullptr : &it->second),
+                                                   "scope map", name, precondition));
   std::vector<std::string> users;
   for (const auto& [token_name, token] : tokens_) {
     if (token.scope_map == name) users.push_back(token_name);
   }
-  if (!users.empty() && scope_maps_.count(name) > 0) {
-    std::string list;
-    for (std::size_t i = 0; i < users.size() && i < 10; ++i) list += (i > 0 ? ", " : "") + users[i];
-    if (users.size() > 10) list += ", ... (" + std::to_string(users.size()) + " in total)";
-    return Status::FailedPrecondition(Quoted("scope map", name) + " is used by tokens: " + list);
-  }
-  SCOPEREG_RETURN_IF_ERROR(DeleteFrom(scope_maps_, "scope map", name, precondition));
+  if (!users.empty()) return ScopeMapInUse(name, users, users.size());
+  SCOPEREG_RETURN_IF_ERROR(CanRecordLocked());
+  scope_maps_.erase(it);
   ++revision_;
+  RecordLocked(change, 0);
   NotifyLocked([&](AccessObserver& o) { o.OnScopeMapDeleted(name); });
   return Status::Ok();
 }
@@ -183,39 +180,41 @@ Result<std::size_t> MemoryAccessStore::CountTokens() {
   return tokens_.size();
 }
 
-Result<Token> MemoryAccessStore::PutToken(const Token& token, const Precondition& precondition) {
+Result<Token> MemoryAccessStore::PutToken(const Token& token, const Precondition& precondition,
+                                          const AccessChange& change) {
   RunHook();
   std::lock_guard<std::mutex> lock(mu_);
   const Token* current = FindIn(tokens_, token.name);
-  SCOPEREG_RETURN_IF_ERROR(CheckPrecondition(current, "token", token.name, precondition));
+  SCOPEREG_RETURN_IF_ERROR(CheckPrecondition(RevisionOf(current), "token", token.name, precondition));
   if (!IsSystemScopeMapName(token.scope_map) && scope_maps_.count(token.scope_map) == 0) {
-    return Status::FailedPrecondition(Quoted("scope map", token.scope_map) + " does not exist");
+    return TokenScopeMapMissing(token.scope_map);
   }
+  SCOPEREG_RETURN_IF_ERROR(CanRecordLocked());
   if (current != nullptr) {
-    // Usage of a password that was regenerated or deleted is stale.
-    if (auto u = usage_.find(token.name); u != usage_.end()) {
-      for (PasswordSlot s : kBothSlots) {
-        const auto& before = current->password(s);
-        const auto& after = token.password(s);
-        if (!after || !before || after->epoch != before->epoch) u->second.slots[SlotIndex(s)] = SlotUsage{};
-      }
-    }
+    if (auto u = usage_.find(token.name); u != usage_.end()) ClearStaleUsage(*current, token, u->second);
   } else {
     usage_.erase(token.name);
   }
   Token stored = token;
   stored.revision = ++revision_;
   tokens_.insert_or_assign(stored.name, stored);
+  RecordLocked(change, stored.revision);
   NotifyLocked([&](AccessObserver& o) { o.OnTokenPut(stored); });
   return stored;
 }
 
-Status MemoryAccessStore::DeleteToken(std::string_view name, const Precondition& precondition) {
+Status MemoryAccessStore::DeleteToken(std::string_view name, const Precondition& precondition,
+                                      const AccessChange& change) {
   RunHook();
   std::lock_guard<std::mutex> lock(mu_);
-  SCOPEREG_RETURN_IF_ERROR(DeleteFrom(tokens_, "token", name, precondition));
+  auto it = tokens_.find(name);
+  SCOPEREG_RETURN_IF_ERROR(
+      CheckDeletePrecondition(RevisionOf(it == tokens_.end() ? nullptr : &it->second), "token", name, precondition));
+  SCOPEREG_RETURN_IF_ERROR(CanRecordLocked());
+  tokens_.erase(it);
   if (auto u = usage_.find(name); u != usage_.end()) usage_.erase(u);
   ++revision_;
+  RecordLocked(change, 0);
   NotifyLocked([&](AccessObserver& o) { o.OnTokenDeleted(name); });
   return Status::Ok();
 }
@@ -227,25 +226,20 @@ Result<AdminUser> MemoryAccessStore::GetAdminUser() {
   return admin_;
 }
 
-Result<AdminUser> MemoryAccessStore::PutAdminUser(const AdminUser& admin, const Precondition& precondition) {
+Result<AdminUser> MemoryAccessStore::PutAdminUser(const AdminUser& admin, const Precondition& precondition,
+                                                  const AccessChange& change) {
   RunHook();
   if (precondition.kind == Precondition::Kind::kMustNotExist) {
     return Status::InvalidArgument("admin user: kMustNotExist is meaningless (it always exists)");
   }
   std::lock_guard<std::mutex> lock(mu_);
-  if (precondition.kind == Precondition::Kind::kRevisionIs && admin_.revision != precondition.revision) {
-    return Status::Aborted("admin user was modified concurrently (revision " + std::to_string(admin_.revision) +
-                           ", expected " + std::to_string(precondition.revision) + ")");
-  }
-  if (auto u = usage_.find(""); u != usage_.end()) {
-    for (PasswordSlot s : kBothSlots) {
-      const auto& before = admin_.password(s);
-      const auto& after = admin.password(s);
-      if (!after || !before || after->epoch != before->epoch) u->second.slots[SlotIndex(s)] = SlotUsage{};
-    }
-  }
+  // The never-written default counts as existing with revision 0.
+  SCOPEREG_RETURN_IF_ERROR(CheckPrecondition(admin_.revision, "admin user", "", precondition));
+  SCOPEREG_RETURN_IF_ERROR(CanRecordLocked());
+  if (auto u = usage_.find(""); u != usage_.end()) ClearStaleUsage(admin_, admin, u->second);
   admin_ = admin;
   admin_.revision = ++revision_;
+  RecordLocked(change, admin_.revision);
   NotifyLocked([&](AccessObserver& o) { o.OnAdminUserPut(admin_); });
   return admin_;
 }
@@ -263,21 +257,30 @@ Result<std::vector<OperatorCredential>> MemoryAccessStore::ListOperators() {
 }
 
 Result<OperatorCredential> MemoryAccessStore::PutOperator(const OperatorCredential& op,
-                                                          const Precondition& precondition) {
+                                                          const Precondition& precondition,
+                                                          const AccessChange& change) {
   RunHook();
   std::lock_guard<std::mutex> lock(mu_);
-  SCOPEREG_RETURN_IF_ERROR(CheckPrecondition(FindIn(operators_, op.id), "operator", op.id, precondition));
+  SCOPEREG_RETURN_IF_ERROR(CheckPrecondition(RevisionOf(FindIn(operators_, op.id)), "operator", op.id, precondition));
+  SCOPEREG_RETURN_IF_ERROR(CanRecordLocked());
   OperatorCredential stored = op;
   stored.revision = ++revision_;
   operators_.insert_or_assign(stored.id, stored);
+  RecordLocked(change, stored.revision);
   return stored;
 }
 
-Status MemoryAccessStore::DeleteOperator(std::string_view id, const Precondition& precondition) {
+Status MemoryAccessStore::DeleteOperator(std::string_view id, const Precondition& precondition,
+                                         const AccessChange& change) {
   RunHook();
   std::lock_guard<std::mutex> lock(mu_);
-  SCOPEREG_RETURN_IF_ERROR(DeleteFrom(operators_, "operator", id, precondition));
+  auto it = operators_.find(id);
+  SCOPEREG_RETURN_IF_ERROR(CheckDeletePrecondition(RevisionOf(it == operators_.end() ? nullptr : &it->second),
+                                                   "operator", id, precondition));
+  SCOPEREG_RETURN_IF_ERROR(CanRecordLocked());
+  operators_.erase(it);
   ++revision_;
+  RecordLocked(change, 0);
   return Status::Ok();
 }
 
@@ -299,7 +302,7 @@ Status MemoryAccessStore::RecordPasswordUses(std::span<const PasswordUse> uses) 
 
 Result<TokenUsage> MemoryAccessStore::GetTokenUsage(std::string_view token) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!token.empty() && tokens_.count(token) == 0) return Status::NotFound(Quoted("token", token) + " does not exist");
+  if (!token.empty() && tokens_.count(token) == 0) return RecordNotFound("token", token);
   if (auto it = usage_.find(token); it != usage_.end()) return it->second;
   TokenUsage empty;
   empty.token = std::string(token);

@@ -1,5 +1,5 @@
 // Database: the SQLite plumbing shared by every store that keeps its tables
-// in the embedded database (metadata now; tokens, scope maps, audit later).
+// in the embedded database (metadata, the access model, the audit log).
 // Not part of the metadata interface: only code under metadata/sqlite/ and
 // its tests include this header.
 //

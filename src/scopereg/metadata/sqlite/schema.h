@@ -12,11 +12,19 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 
 #include "scopereg/metadata/sqlite/database.h"
 
 namespace scopereg::metadata::sqlite {
 
 std::span<const Migration> SchemaMigrations();
+
+// The migration that created the access model and audit tables.
+inline constexpr int kAccessSchemaVersion = 2;
+
+// kFailedPrecondition naming `what` ("access store") unless `db` has been
+// migrated to at least `version`; the store errors of SchemaVersion().
+Status RequireSchemaVersion(Database& db, int version, std::string_view what);
 
 }  // namespace scopereg::metadata::sqlite

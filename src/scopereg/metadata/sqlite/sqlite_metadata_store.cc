@@ -10,13 +10,19 @@
 #include <vector>
 
 #include "scopereg/metadata/sqlite/database.h"
+#include "scopereg/metadata/sqlite/queries.h"
 #include "scopereg/metadata/sqlite/schema.h"
 
 namespace scopereg::metadata {
 namespace {
 
+using sqlite::Binder;
 using sqlite::Connection;
 using sqlite::Database;
+using sqlite::Limit;
+using sqlite::QueryRow;
+using sqlite::QueryRows;
+using sqlite::ReadText0;
 using sqlite::Statement;
 using TransactionMode = sqlite::Database::TransactionMode;
 
@@ -186,10 +192,6 @@ std::int64_t PageLimit(std::size_t limit) {
   constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max() - 1);
   return static_cast<std::int64_t>(std::min(limit, kMax)) + 1;
 }
-std::int64_t Limit(std::size_t limit) {
-  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  return static_cast<std::int64_t>(std::min(limit, kMax));
-}
 
 Result<oci::Digest> ReadDigest(const Statement& s, int column) {
   Result<oci::Digest> digest = oci::Digest::Parse(s.Text(column));
@@ -281,40 +283,6 @@ Result<Page<T>> ReadPage(Statement& s, std::size_t limit, ReadRow read_row) {
     SCOPEREG_ASSIGN_OR_RETURN(T item, read_row(s));
     page.items.push_back(std::move(item));
   }
-}
-
-template <typename T, typename ReadRow>
-Result<std::vector<T>> ReadAll(Statement& s, ReadRow read_row) {
-  SCOPEREG_ASSIGN_OR_RETURN(Page<T> page, ReadPage<T>(s, std::numeric_limits<std::size_t>::max(), read_row));
-  return std::move(page.items);
-}
-
-Result<std::string> ReadText0(const Statement& s) { return std::string(s.Text(0)); }
-
-using Binder = sqlite::FunctionRef<void(Statement&)>;
-
-// Runs a one-row read on this thread's connection, outside any transaction
-// (a single statement reads one consistent snapshot). `not_found` makes the
-// Status for "no row".
-template <typename ReadRow>
-auto QueryRow(Database& db, const char* sql, Binder bind, ReadRow read_row,
-              sqlite::FunctionRef<Status()> not_found)
-    -> decltype(read_row(std::declval<const Statement&>())) {
-  SCOPEREG_ASSIGN_OR_RETURN(Connection * c, db.ThreadConnection());
-  SCOPEREG_ASSIGN_OR_RETURN(Statement s, c->Prepare(sql));
-  bind(s);
-  SCOPEREG_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return not_found();
-  return read_row(s);
-}
-
-// Runs a read of many rows on this thread's connection.
-template <typename T, typename ReadRow>
-Result<std::vector<T>> QueryRows(Database& db, const char* sql, Binder bind, ReadRow read_row) {
-  SCOPEREG_ASSIGN_OR_RETURN(Connection * c, db.ThreadConnection());
-  SCOPEREG_ASSIGN_OR_RETURN(Statement s, c->Prepare(sql));
-  bind(s);
-  return ReadAll<T>(s, read_row);
 }
 
 // ---- locks ------------------------------------------------------------------------
@@ -583,7 +551,7 @@ Status UpdateAttributes(Database& db, const char* sql, std::string_view name, st
 
 // ---- lifecycle ------------------------------------------------------------------------
 
-SqliteMetadataStore::SqliteMetadataStore(std::unique_ptr<sqlite::Database> db, const Clock& clock)
+SqliteMetadataStore::SqliteMetadataStore(std::shared_ptr<sqlite::Database> db, const Clock& clock)
     : db_(std::move(db)), clock_(clock) {}
 
 SqliteMetadataStore::~SqliteMetadataStore() = default;

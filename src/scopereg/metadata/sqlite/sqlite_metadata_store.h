@@ -63,6 +63,11 @@ class SqliteMetadataStore final : public MetadataStore {
   // kFailedPrecondition if the file was migrated by a newer binary.
   Status Migrate() override;
 
+  // The database, for the other stores kept in the same file
+  // (SqliteAccessStore, SqliteAuditLog): they share its connections, so a
+  // thread uses one connection for all of them.
+  std::shared_ptr<sqlite::Database> database() const { return db_; }
+
   // ---- RepositoryIndex -----------------------------------------------------------
   // manifest_count and tag_count are counted on each call (no counter row
   // for concurrent pushes to contend on); GetRepository is not a pull path.
@@ -134,9 +139,9 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<std::vector<storage::UploadState>> ListStaleUploads(Time cutoff, std::size_t limit) override;
 
  private:
-  SqliteMetadataStore(std::unique_ptr<sqlite::Database> db, const Clock& clock);
+  SqliteMetadataStore(std::shared_ptr<sqlite::Database> db, const Clock& clock);
 
-  std::unique_ptr<sqlite::Database> db_;
+  std::shared_ptr<sqlite::Database> db_;
   const Clock& clock_;
 };
 
