@@ -14,9 +14,8 @@ namespace {
 
 class AuditLoadTest : public AuditFixture {
  protected:
-  // Restarts the app with the audit store wrapped in a fault injector.
-  // Tokens live in memory until the SQLite access store lands, so create
-  // them after this.
+  // Restarts the app with the audit store wrapped in a fault injector
+  // (tokens made before survive it: they are in SQLite).
   void RestartWithFaults() {
     app_->Stop();
     app_.reset();
