@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "scopereg/api/metrics_handler.h"
-#include "scopereg/audit/memory_audit_log.h"
 #include "testing/fake_clock.h"
+#include "testing/memory_audit_log.h"
 #include "testing/status_matchers.h"
 
 namespace scopereg::api {
@@ -26,7 +26,7 @@ class AuditEventSinkTest : public ::testing::Test {
   }
 
   testing::FakeClock clock_;
-  audit::MemoryAuditLog log_;
+  scopereg::testing::MemoryAuditLog log_;
   audit::AuditWriter writer_;
   metrics::Registry registry_;
   ServerMetrics metrics_;

@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "scopereg/audit/memory_audit_log.h"
 #include "testing/status_matchers.h"
 
 namespace scopereg::audit {
@@ -83,72 +82,6 @@ TEST(AuditQueryTest, PageJsonAndNextQuery) {
   EXPECT_EQ(q.after_id, 9);
   EXPECT_EQ(q.filter.repository, "team/app");
   EXPECT_EQ(q.limit, 2u);
-}
-
-// The reference semantics of AuditFilter, which MemoryAuditLog implements.
-TEST(MemoryAuditLogTest, FiltersPagesAndRetention) {
-  MemoryAuditLog log;
-  std::vector<AuditEvent> events;
-  for (int i = 0; i < 10; ++i) {
-    AuditEvent e;
-    e.time = FromUnixSeconds(1000 + i);
-    e.category = i < 5 ? Category::kRepository : Category::kLogin;
-    e.operation = i % 2 == 0 ? "pull" : "push";
-    e.identity = "t" + std::to_string(i % 3);
-    e.repository = i % 2 == 0 ? "a" : "b";
-    e.success = i != 4;
-    e.client_address = i == 9 ? "10.0.0.9" : "127.0.0.1";
-    e.correlation_id = "c" + std::to_string(i);
-    events.push_back(e);
-  }
-  ASSERT_OK(log.Append(events));
-
-  auto count = [&](const AuditFilter& f) {
-    auto page = log.Query(f, 0, 100);
-    EXPECT_TRUE(page.ok());
-    return page.ok() ? page->events.size() : 0;
-  };
-  AuditFilter f;
-  EXPECT_EQ(count(f), 10u);
-  f.since = FromUnixSeconds(1003);
-  f.until = FromUnixSeconds(1006);
-  EXPECT_EQ(count(f), 3u);
-  f = {};
-  f.category = Category::kLogin;
-  EXPECT_EQ(count(f), 5u);
-  f = {};
-  f.identity = "t0";
-  EXPECT_EQ(count(f), 4u);
-  f = {};
-  f.repository = "a";
-  f.operation = "pull";
-  EXPECT_EQ(count(f), 5u);
-  f = {};
-  f.success = false;
-  EXPECT_EQ(count(f), 1u);
-  f = {};
-  f.client_address = "10.0.0.9";
-  EXPECT_EQ(count(f), 1u);
-  f = {};
-  f.correlation_id = "c3";
-  EXPECT_EQ(count(f), 1u);
-
-  // Pagination: ids ascend, next_after_id only when more match.
-  ASSERT_OK_AND_ASSIGN(AuditPage p1, log.Query({}, 0, 4));
-  ASSERT_EQ(p1.events.size(), 4u);
-  ASSERT_TRUE(p1.next_after_id);
-  ASSERT_OK_AND_ASSIGN(AuditPage p2, log.Query({}, *p1.next_after_id, 4));
-  ASSERT_OK_AND_ASSIGN(AuditPage p3, log.Query({}, *p2.next_after_id, 4));
-  EXPECT_EQ(p3.events.size(), 2u);
-  EXPECT_FALSE(p3.next_after_id);
-  EXPECT_LT(p1.events.back().id, p2.events.front().id);
-  EXPECT_FALSE(log.Query({}, 0, 0).ok());
-
-  ASSERT_OK_AND_ASSIGN(std::size_t n, log.DeleteBefore(FromUnixSeconds(1005), 3));
-  EXPECT_EQ(n, 3u);
-  ASSERT_OK_AND_ASSIGN(n, log.DeleteBefore(FromUnixSeconds(1005), 100));
-  EXPECT_EQ(n, 2u);
-  EXPECT_EQ(log.size(), 5u);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include <set>
 
 #include "scopereg/audit/audit_writer.h"
-#include "scopereg/audit/memory_audit_log.h"
+#include "testing/memory_audit_log.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -119,7 +119,7 @@ TEST(AuditSinkTest, FileInAMissingDirectoryIsAnError) {
 TEST(AuditSinkTest, WriterFeedsTheFile) {
   testing::TempDir dir;
   const std::string path = dir.str() + "/audit.jsonl";
-  MemoryAuditLog log;
+  scopereg::testing::MemoryAuditLog log;
   std::vector<std::unique_ptr<AuditSink>> sinks;
   ASSERT_OK_AND_ASSIGN(auto file, OpenJsonLinesFile(path));
   sinks.push_back(std::move(file));

@@ -7,9 +7,9 @@
 #include <mutex>
 #include <sstream>
 
-#include "scopereg/audit/memory_audit_log.h"
 #include "scopereg/core/log.h"
 #include "testing/fault_injecting_audit_log.h"
+#include "testing/memory_audit_log.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -78,7 +78,7 @@ class RecordingLog final : public AuditLog {
   }
 
  private:
-  MemoryAuditLog base_;
+  scopereg::testing::MemoryAuditLog base_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool gated_ = false;
@@ -177,7 +177,7 @@ TEST(AuditWriterTest, DropsAndCountsWhenTheQueueIsFull) {
 }
 
 TEST(AuditWriterTest, RetriesAStoreFailureAndLosesNothing) {
-  MemoryAuditLog base;
+  scopereg::testing::MemoryAuditLog base;
   testing::FaultInjectingAuditLog log(base);
   log.FailNext(2);
   AuditWriterOptions o = Fast();
@@ -189,11 +189,11 @@ TEST(AuditWriterTest, RetriesAStoreFailureAndLosesNothing) {
   EXPECT_EQ(s.written, 5u);
   EXPECT_EQ(s.store_failures, 2u);
   EXPECT_EQ(s.dropped_store_failed, 0u);
-  EXPECT_EQ(base.size(), 5u);
+  EXPECT_EQ(base.Events().size(), 5u);
 }
 
 TEST(AuditWriterTest, GivesUpOnABatchThenRecoversWhenTheStoreDoes) {
-  MemoryAuditLog base;
+  scopereg::testing::MemoryAuditLog base;
   testing::FaultInjectingAuditLog log(base);
   AuditWriterOptions o = Fast();
   o.max_attempts = 3;
@@ -217,7 +217,7 @@ TEST(AuditWriterTest, GivesUpOnABatchThenRecoversWhenTheStoreDoes) {
   w.Flush();
   s = w.stats();
   EXPECT_EQ(s.written, 3u);
-  EXPECT_EQ(base.size(), 3u);
+  EXPECT_EQ(base.Events().size(), 3u);
   // Healthy again: a single failure is retried, not dropped.
   log.FailNext(1);
   ASSERT_TRUE(w.Submit(Pull(8)));
@@ -243,7 +243,7 @@ TEST(AuditWriterTest, StopWritesEverythingQueuedBeforeIt) {
 }
 
 TEST(AuditWriterTest, SinksGetDataPlaneAndManagementCopies) {
-  MemoryAuditLog log;
+  scopereg::testing::MemoryAuditLog log;
   auto sink = std::make_unique<FakeSink>(false);
   FakeSink* fake = sink.get();
   std::vector<std::unique_ptr<AuditSink>> sinks;
@@ -257,11 +257,11 @@ TEST(AuditWriterTest, SinksGetDataPlaneAndManagementCopies) {
   w.Flush();
   std::lock_guard lock(fake->mu);
   ASSERT_EQ(fake->got.size(), 2u);
-  EXPECT_EQ(log.size(), 1u) << "a management copy must not be written to the store again";
+  EXPECT_EQ(log.Events().size(), 1u) << "a management copy must not be written to the store again";
 }
 
 TEST(AuditWriterTest, AFailingSinkIsCountedAndTheStoreStillGetsEverything) {
-  MemoryAuditLog log;
+  scopereg::testing::MemoryAuditLog log;
   std::vector<std::unique_ptr<AuditSink>> sinks;
   sinks.push_back(std::make_unique<FakeSink>(true));
   AuditWriter w(log, std::move(sinks), Fast());

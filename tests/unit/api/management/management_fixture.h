@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "scopereg/api/management/management_api.h"
-#include "scopereg/audit/memory_audit_log.h"
 #include "scopereg/auth/access_admin.h"
 #include "scopereg/auth/memory/memory_access_store.h"
 #include "scopereg/http/client.h"
 #include "scopereg/http/server.h"
 #include "testing/fake_clock.h"
 #include "testing/fault_injecting_audit_log.h"
+#include "testing/memory_audit_log.h"
 
 namespace scopereg::api::management::testing {
 
@@ -63,7 +63,7 @@ class ManagementApiTest : public ::testing::Test {
   std::shared_ptr<const auth::PasswordHasher> hasher_;
   std::unique_ptr<auth::AccessAdmin> admin_;
   // The audit log the API reads (tests append to audit_store_ directly).
-  audit::MemoryAuditLog audit_store_;
+  ::scopereg::testing::MemoryAuditLog audit_store_;
   ::scopereg::testing::FaultInjectingAuditLog audit_log_{audit_store_};
   std::unique_ptr<ManagementApi> api_;
   std::unique_ptr<http::Server> server_;
