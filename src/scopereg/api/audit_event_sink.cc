@@ -82,23 +82,8 @@ void AuditEventSink::RecordLogin(const http::Request& req, LoginEvent event) {
   (void)writer_->Submit(std::move(e));
 }
 
-audit::AuditEvent ManagementAuditEvent(const auth::AccessChange& change) {
-  audit::AuditEvent e;
-  e.time = change.time;
-  e.category = audit::Category::kManagement;
-  e.operation = std::string(auth::ChangeOperationName(change.operation));
-  e.identity = change.caller.id;
-  e.identity_kind = change.caller.id == "system" ? "system" : "operator";
-  e.success = true;  // observers hear only about committed changes
-  e.target = change.target;
-  e.detail = change.detail;
-  e.client_address = change.caller.client_address;
-  e.correlation_id = change.caller.correlation_id;
-  return e;
-}
-
 void ManagementAuditForwarder::OnAccessChange(const auth::AccessChange& change) {
-  writer_.SubmitToSinks(ManagementAuditEvent(change));
+  writer_.SubmitToSinks(auth::ManagementAuditEvent(change));
 }
 
 }  // namespace scopereg::api

@@ -10,7 +10,8 @@
 // (bench/audit_bench.cc measures it).
 //
 // ManagementAuditForwarder: the AccessChangeObserver that copies management
-// changes to the file/syslog sinks. It does not write them to the store:
+// changes to the file/syslog sinks, as auth::ManagementAuditEvent (the event
+// the store recorded, less its id). It does not write them to the store:
 // the metadata backend writes each management event in the same
 // transaction as its change (docs/adr/0001-audit-failure-policy.md).
 //
@@ -48,12 +49,6 @@ class AuditEventSink final : public EventSink {
   const Clock& clock_;
   const std::string registry_name_;
 };
-
-// The management event for a committed access change: category management,
-// operation ChangeOperationName, identity the operator (kind "operator", or
-// "system" for Caller::System()), target and detail as the change reports
-// them (never a secret).
-audit::AuditEvent ManagementAuditEvent(const auth::AccessChange& change);
 
 class ManagementAuditForwarder final : public auth::AccessChangeObserver {
  public:

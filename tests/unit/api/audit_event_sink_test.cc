@@ -106,25 +106,5 @@ TEST_F(AuditEventSinkTest, WithoutAWriterOnlyMetricsAreKept) {
             std::string::npos);
 }
 
-TEST(ManagementAuditEventTest, MapsTheChange) {
-  auth::AccessChange c;
-  c.time = FromUnixSeconds(1000);
-  c.operation = auth::ChangeOperation::kPasswordGenerate;
-  c.caller = auth::Caller{"alice", auth::OperatorRole::kTokenAdmin, "10.1.1.1", "corr-9"};
-  c.target = "ci-pull";
-  c.detail = "password2 (expiry never)";
-  audit::AuditEvent e = ManagementAuditEvent(c);
-  EXPECT_EQ(e.category, audit::Category::kManagement);
-  EXPECT_EQ(e.operation, "token.password.generate");
-  EXPECT_EQ(e.identity, "alice");
-  EXPECT_EQ(e.identity_kind, "operator");
-  EXPECT_EQ(e.target, "ci-pull");
-  EXPECT_EQ(e.detail, "password2 (expiry never)");
-  EXPECT_EQ(e.client_address, "10.1.1.1");
-  EXPECT_EQ(e.correlation_id, "corr-9");
-  EXPECT_TRUE(e.success);
-  EXPECT_EQ(ManagementAuditEvent(auth::AccessChange{.caller = auth::Caller::System()}).identity_kind, "system");
-}
-
 }  // namespace
 }  // namespace scopereg::api
