@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
@@ -61,14 +62,21 @@ const std::string& HttpDate() {
 // Correlation ids need to be unique, not secret: a per-thread PRNG seeded
 // from the OS is enough. Written into `out` (32 hex characters) so the
 // request's string keeps its capacity from one request to the next.
+//
+// Time-ordered: 12 hex characters of Unix milliseconds, then 20 random
+// ones (80 bits). The audit log indexes correlation ids; ids that grow with
+// time are inserted at the index's right edge, where fully random ones
+// dirtied a random index page per event (about 4 KiB of WAL each).
 void NewCorrelationId(char (&out)[32]) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
-  std::uint64_t a = rng(), b = rng();
-  for (int i = 0; i < 16; ++i) {
-    out[i] = kHex[(a >> (i * 4)) & 15];
-    out[16 + i] = kHex[(b >> (i * 4)) & 15];
-  }
+  const auto millis = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  const std::uint64_t a = rng(), b = rng();
+  for (int i = 0; i < 12; ++i) out[i] = kHex[(millis >> ((11 - i) * 4)) & 15];
+  for (int i = 0; i < 16; ++i) out[12 + i] = kHex[(a >> (i * 4)) & 15];
+  for (int i = 0; i < 4; ++i) out[28 + i] = kHex[(b >> (i * 4)) & 15];
 }
 
 enum class Phase : std::uint8_t { kIdle, kHandshake, kHeader, kHandler, kBody, kWrite };

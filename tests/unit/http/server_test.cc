@@ -110,6 +110,8 @@ class ServerTest : public ::testing::Test {
       handler_thread_ = std::this_thread::get_id();
       res.SetHeader("Content-Type", "application/x-ndjson");
       res.SetBodySource(std::make_unique<PiecesSource>(3, 100000, path == "/pieces-fail", &reader_thread_));
+    } else if (path == "/correlation-id") {
+      res.SetBody(req.correlation_id());
     } else if (path == "/blocking") {
       int value = 0;
       co_await RunBlocking([&] { value = 42; });
@@ -223,6 +225,25 @@ TEST_F(ServerTest, AChunkedBodyToAnHttp10ClientEndsWithTheConnection) {
   EXPECT_EQ(head.find("Transfer-Encoding"), std::string::npos) << head;
   EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
   EXPECT_EQ(raw.size() - end_of_head - 4, 300000u);
+}
+
+TEST_F(ServerTest, CorrelationIdsAreUniqueAndGrowWithTime) {
+  HttpClient client;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto res, client.Send({"GET", base_ + "/correlation-id"}));
+    ASSERT_EQ(res.body.size(), 32u);
+    EXPECT_EQ(res.body.find_first_not_of("0123456789abcdef"), std::string::npos) << res.body;
+    ids.push_back(res.body);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  // Later requests sort after earlier ones (the audit log's index stays
+  // append-mostly), and the random part keeps ids of one instant apart.
+  EXPECT_LT(ids[0], ids[1]);
+  EXPECT_LT(ids[1], ids[2]);
+  ASSERT_OK_AND_ASSIGN(auto a, client.Send({"GET", base_ + "/correlation-id"}));
+  ASSERT_OK_AND_ASSIGN(auto b, client.Send({"GET", base_ + "/correlation-id"}));
+  EXPECT_NE(a.body, b.body);
 }
 
 TEST_F(ServerTest, RunBlockingResumesTheHandler) {
