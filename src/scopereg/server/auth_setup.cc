@@ -97,12 +97,37 @@ Result<bool> BootstrapOwner(auth::AccessAdmin& admin, const std::string& path) {
   const auth::Caller system = auth::Caller::System();
   SCOPEREG_ASSIGN_OR_RETURN(auto operators, admin.ListOperators(system));
   if (!operators.empty()) return false;
+  // An owner nobody holds the secret of would stop every later start from
+  // bootstrapping (and the last owner cannot be deleted), so make sure the
+  // file can be written before the owner exists. A failure after that (disk
+  // full in between, a crash) is what `scopereg recover-owner` is for.
+  SCOPEREG_RETURN_IF_ERROR(WriteSecretFile(path, "").WithPrefix("initial owner credential"));
   SCOPEREG_ASSIGN_OR_RETURN(auto created, admin.CreateOperator(system, "owner", auth::OperatorRole::kOwner,
                                                                "created at first start"));
-  SCOPEREG_RETURN_IF_ERROR(WriteSecretFile(path, created.secret_line + "\n"));
+  SCOPEREG_RETURN_IF_ERROR(WriteSecretFile(path, created.secret_line + "\n").WithPrefix("initial owner credential"));
   log::Warn("created the initial owner operator credential; store it safely and delete the file",
             {{"path", path}, {"operator", created.credential.id}});
   return true;
+}
+
+Result<RecoveredOwner> CreateRecoveryOwner(auth::AccessAdmin& admin, const Clock& clock, const std::string& path) {
+  const auth::Caller system = auth::Caller::System();
+  const std::string stamp = FormatRfc3339(clock.Now());  // 2026-11-29T20:45:12Z
+  std::string id = "recovery-";
+  for (char c : stamp.substr(0, 19)) {
+    if (c >= '0' && c <= '9') id += c;
+    if (c == 'T') id += '-';
+  }
+  SCOPEREG_RETURN_IF_ERROR(WriteSecretFile(path, "").WithPrefix("recovery credential"));
+  SCOPEREG_ASSIGN_OR_RETURN(auto created, admin.CreateOperator(system, id, auth::OperatorRole::kOwner,
+                                                               "created by scopereg recover-owner"));
+  if (Status written = WriteSecretFile(path, created.secret_line + "\n"); !written.ok()) {
+    // Not the last owner (recovery runs where owners exist): take it back.
+    Status undone = admin.DeleteOperator(system, created.credential.id);
+    return written.WithPrefix(undone.ok() ? "recovery credential" : "recovery credential (operator kept: " +
+                                                                        undone.ToString() + ")");
+  }
+  return RecoveredOwner{created.credential.id, path};
 }
 
 }  // namespace scopereg::server

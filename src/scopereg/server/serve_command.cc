@@ -6,9 +6,13 @@
 #include <iostream>
 #include <memory>
 
+#include "scopereg/auth/access_admin.h"
+#include "scopereg/auth/credentials.h"
 #include "scopereg/core/log.h"
+#include "scopereg/metadata/sqlite/sqlite_access_store.h"
 #include "scopereg/metadata/sqlite/sqlite_metadata_store.h"
 #include "scopereg/server/app.h"
+#include "scopereg/server/auth_setup.h"
 #include "scopereg/server/config.h"
 #include "scopereg/storage/fs/fs_blob_store.h"
 
@@ -85,6 +89,16 @@ int Serve(const CommonFlags& flags) {
   return 0;
 }
 
+// The metadata database of a stopped registry, migrated (the offline
+// commands hold the data directory lock).
+Result<std::unique_ptr<metadata::SqliteMetadataStore>> OpenMetadataOffline(const Config& config, const Clock& clock) {
+  metadata::SqliteOptions so;
+  so.full_sync = config.sqlite_synchronous_full;
+  SCOPEREG_ASSIGN_OR_RETURN(auto meta, metadata::SqliteMetadataStore::Open(config.ResolvedSqlitePath(), clock, so));
+  SCOPEREG_RETURN_IF_ERROR(meta->Migrate());
+  return meta;
+}
+
 int Gc(const CommonFlags& flags, bool dry_run, const std::string& grace) {
   auto config = BuildConfig(flags);
   if (!config.ok()) {
@@ -110,15 +124,9 @@ int Gc(const CommonFlags& flags, bool dry_run, const std::string& grace) {
     return 1;
   }
   const Clock& clock = SystemClock::Instance();
-  metadata::SqliteOptions so;
-  so.full_sync = config->sqlite_synchronous_full;
-  auto meta = metadata::SqliteMetadataStore::Open(config->ResolvedSqlitePath(), clock, so);
+  auto meta = OpenMetadataOffline(*config, clock);
   if (!meta.ok()) {
     std::fprintf(stderr, "scopereg gc: %s\n", meta.status().ToString().c_str());
-    return 1;
-  }
-  if (Status m = (*meta)->Migrate(); !m.ok()) {
-    std::fprintf(stderr, "scopereg gc: %s\n", m.ToString().c_str());
     return 1;
   }
   auto blobs = storage::FsBlobStore::Open(config->ResolvedStorageRoot(), clock);
@@ -141,6 +149,48 @@ int Gc(const CommonFlags& flags, bool dry_run, const std::string& grace) {
               static_cast<unsigned long long>(report->orphans_adopted),
               static_cast<unsigned long long>(report->errors));
   return report->errors == 0 ? 0 : 1;
+}
+
+// Offline: a new owner operator whose secret goes to the initial credential
+// file, for when no operator secret is known any more.
+int RecoverOwner(const CommonFlags& flags) {
+  auto fail = [](const Status& s) {
+    std::fprintf(stderr, "scopereg recover-owner: %s\n", s.ToString().c_str());
+    return 1;
+  };
+  auto config = BuildConfig(flags);
+  if (!config.ok()) {
+    std::fprintf(stderr, "scopereg recover-owner: configuration error: %s\n",
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+  log::Init(config->log_file, *log::ParseLevel(config->log_level));
+  auto lock = DataDirLock::Acquire(config->data_dir);
+  if (!lock.ok()) {
+    std::fprintf(stderr, "scopereg recover-owner: %s\n(stop the registry first)\n",
+                 std::string(lock.status().message()).c_str());
+    return 1;
+  }
+  const Clock& clock = SystemClock::Instance();
+  auto meta = OpenMetadataOffline(*config, clock);
+  if (!meta.ok()) return fail(meta.status());
+  auto store = metadata::SqliteAccessStore::Create((*meta)->database());
+  if (!store.ok()) return fail(store.status());
+  auto key = LoadOrCreateDigestKey(config->ResolvedSecretFile());
+  if (!key.ok()) return fail(key.status());
+  auto hasher = auth::PasswordHasher::Create(*key);
+  if (!hasher.ok()) return fail(hasher.status());
+  auth::AccessAdminOptions ao;
+  ao.registry_name = config->registry_name;
+  auth::AccessAdmin admin(**store, clock, std::make_shared<const auth::PasswordHasher>(std::move(hasher).value()), ao);
+  auto recovered = CreateRecoveryOwner(admin, clock, config->InitialOwnerCredentialFile());
+  log::Flush();
+  if (!recovered.ok()) return fail(recovered.status());
+  std::printf("created owner operator '%s'; its secret line is in %s (mode 0600)\n"
+              "store it safely, delete the file, and delete operators nobody holds with "
+              "DELETE /api/v1/operators/{id}\n",
+              recovered->operator_id.c_str(), recovered->path.c_str());
+  return 0;
 }
 
 }  // namespace
@@ -179,6 +229,18 @@ void AddServerCommands(CLI::App& app, int* exit_code) {
       "  scopereg gc --data-dir /var/lib/scopereg --dry-run\n"
       "  scopereg gc -c /etc/scopereg/config.yaml --grace-period 0s");
   gc->callback([gc_flags, dry_run, grace, exit_code] { *exit_code = Gc(*gc_flags, *dry_run, *grace); });
+
+  auto recover_flags = std::make_shared<CommonFlags>();
+  CLI::App* recover = app.add_subcommand(
+      "recover-owner", "Create a new owner operator credential when none is known (offline, needs the data dir)");
+  AddCommonFlags(recover, *recover_flags);
+  recover->footer(
+      "The registry must be stopped. The new secret line goes to <data_dir>/initial-owner-credential (0600);\n"
+      "nothing secret is printed.\n"
+      "Examples:\n"
+      "  scopereg recover-owner --data-dir /var/lib/scopereg\n"
+      "  scopereg recover-owner -c /etc/scopereg/config.yaml");
+  recover->callback([recover_flags, exit_code] { *exit_code = RecoverOwner(*recover_flags); });
 }
 
 }  // namespace scopereg::server
