@@ -1,8 +1,19 @@
 #include "scopereg/api/errors.h"
 
+#include <atomic>
+
 #include "scopereg/core/log.h"
 
 namespace scopereg::api {
+
+namespace {
+std::atomic<std::uint64_t> g_unavailable{0};
+std::atomic<std::uint64_t> g_internal{0};
+}  // namespace
+
+InternalErrorCounts GetInternalErrorCounts() {
+  return {g_unavailable.load(std::memory_order_relaxed), g_internal.load(std::memory_order_relaxed)};
+}
 
 void WriteError(http::Request& req, http::Response& res, oci::ErrorCode code, std::string_view message,
                 std::string_view detail_json, int status_override) {
@@ -28,10 +39,12 @@ void WriteInternalError(http::Request& req, http::Response& res, const Status& s
                                 {"repository", req.log().repository},
                                 {"status", status.ToString()}});
   if (status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kAborted) {
+    g_unavailable.fetch_add(1, std::memory_order_relaxed);
     WriteError(req, res, oci::ErrorCode::kUnavailable, "storage temporarily unavailable, retry later");
     res.SetHeader("Retry-After", "1");
     return;
   }
+  g_internal.fetch_add(1, std::memory_order_relaxed);
   WriteError(req, res, oci::ErrorCode::kInternal, "internal error (correlation id " + req.correlation_id() + ")");
 }
 

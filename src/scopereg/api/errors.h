@@ -2,6 +2,7 @@
 // the OCI error a client sees when the handler has no more specific code.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "scopereg/core/status.h"
@@ -25,5 +26,14 @@ void WriteLookupError(http::Request& req, http::Response& res, const Status& sta
 // itself: kUnavailable -> 503 UNAVAILABLE, anything unexpected -> 500 (the
 // Status text goes to the log, not to the client).
 void WriteInternalError(http::Request& req, http::Response& res, const Status& status);
+
+// How many WriteInternalError calls answered 503 (a dependency unavailable)
+// and 500 (anything else), process-wide since start: the storage-error
+// counter of /metrics. Relaxed atomics; safe for concurrent use.
+struct InternalErrorCounts {
+  std::uint64_t unavailable = 0;
+  std::uint64_t internal = 0;
+};
+InternalErrorCounts GetInternalErrorCounts();
 
 }  // namespace scopereg::api

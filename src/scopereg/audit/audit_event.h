@@ -10,6 +10,13 @@
 //               what changed; written in the same transaction as the change.
 // Never a password, digest of a password, JWT or Authorization header.
 //
+// JSON form (AppendAuditEventJson): the one representation used by the
+// JSON-lines file, syslog, `GET /api/v1/audit` and `scopereg audit export`.
+// camelCase keys, every field always present (stable schema for log
+// shippers), time in RFC 3339 UTC (with milliseconds when the instant has
+// any, as docs/api.md writes times), "id" only when the store assigned one
+// (copies written before the store have none).
+//
 // Value type.
 #pragma once
 
@@ -51,5 +58,15 @@ struct AuditEvent {
   std::string user_agent;
   std::string correlation_id;  // also in the request log line
 };
+
+// Appends `e` as one JSON object (no trailing newline), e.g.
+//   {"id":42,"time":"2026-11-29T16:08:31.123Z","category":"repository",
+//    "operation":"pull","identity":"ci-pull","identityKind":"token","slot":"",
+//    "success":true,"reason":"","httpStatus":200,"repository":"team/app",
+//    "tag":"1.0","digest":"sha256:...","mediaType":"...","size":1234,
+//    "target":"","detail":"","clientAddress":"10.0.0.7",
+//    "userAgent":"docker/27.0","correlationId":"..."}
+// Strings are escaped so the result is valid JSON whatever a client sent.
+void AppendAuditEventJson(std::string& out, const AuditEvent& e);
 
 }  // namespace scopereg::audit

@@ -40,6 +40,21 @@ std::string Named(std::string_view kind, std::string_view name) {
 
 }  // namespace
 
+audit::AuditEvent ManagementAuditEvent(const AccessChange& change) {
+  audit::AuditEvent e;
+  e.time = change.time;
+  e.category = audit::Category::kManagement;
+  e.operation = std::string(ChangeOperationName(change.operation));
+  e.identity = change.caller.id;
+  e.identity_kind = change.caller.is_system() ? "system" : "operator";
+  e.success = true;
+  e.target = change.target;
+  e.detail = change.detail;
+  e.client_address = change.caller.client_address;
+  e.correlation_id = change.caller.correlation_id;
+  return e;
+}
+
 std::string_view ChangeOperationName(ChangeOperation op) {
   const auto index = static_cast<std::size_t>(op);
   return index < kChangeOperationNames.size() ? kChangeOperationNames[index].second : "unknown";

@@ -54,6 +54,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scopereg/audit/audit_event.h"
 #include "scopereg/auth/credentials.h"
 #include "scopereg/auth/operator.h"
 #include "scopereg/auth/scope_map.h"
@@ -113,6 +114,15 @@ struct AccessChange {
 
   friend bool operator==(const AccessChange&, const AccessChange&) = default;
 };
+
+// The management audit event that records `change`, as every backend
+// stores it and the audit pipeline copies it to the file and syslog:
+// category management, operation ChangeOperationName, identity the caller's
+// id with kind "system" for Caller::System() and "operator" otherwise,
+// target, detail, client address and correlation id from the change,
+// always a success (only committed changes are recorded). No id (the
+// store assigns it).
+audit::AuditEvent ManagementAuditEvent(const AccessChange& change);
 
 // Condition a write must meet; checked in the same transaction as the write.
 struct Precondition {

@@ -122,11 +122,22 @@ class Request {
   LogContext log_;
 };
 
-// A response body that is produced on demand (a blob file, an S3 object).
+// A response body that is produced on demand (a blob file, an S3 object,
+// an export read page by page from a database).
+//
+// A source of known size is sent with Content-Length and read on the
+// connection's thread. A source whose size() is kUnknownSize is sent with
+// `Transfer-Encoding: chunked` (close-delimited to an HTTP/1.0 client), and
+// its Read runs on the blocking pool (http::RunBlocking), so it may query a
+// database. If such a Read fails, the server closes the connection without
+// the terminating chunk: the client sees an incomplete response, never a
+// truncated one that looks complete.
 class BodySource {
  public:
+  static constexpr std::uint64_t kUnknownSize = ~std::uint64_t{0};
+
   virtual ~BodySource() = default;
-  // Exactly how many bytes this source produces.
+  // Exactly how many bytes this source produces, or kUnknownSize.
   virtual std::uint64_t size() const = 0;
   // If the bytes are a region of a file, its descriptor and start offset, so
   // the server can use sendfile(2). -1 otherwise.
@@ -161,7 +172,10 @@ class Response {
   // For HEAD: announce a Content-Length without a body.
   void SetContentLengthOnly(std::uint64_t length);
 
+  // For a chunked body (see BodySource::kUnknownSize) this is kUnknownSize.
   std::uint64_t content_length() const;
+  // True if the body is a BodySource of unknown size.
+  bool chunked() const { return source_ != nullptr && source_->size() == BodySource::kUnknownSize; }
   std::string_view body_view() const;  // string bodies only
   BodySource* body_source() const { return source_.get(); }
   bool has_body_source() const { return source_ != nullptr; }

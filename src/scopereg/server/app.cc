@@ -13,17 +13,22 @@
 #include <thread>
 
 #include "scopereg/api/access_controller.h"
+#include "scopereg/api/audit_event_sink.h"
 #include "scopereg/api/events.h"
 #include "scopereg/api/management/management_api.h"
+#include "scopereg/api/metrics_handler.h"
 #include "scopereg/api/registry.h"
 #include "scopereg/api/token_access_controller.h"
 #include "scopereg/api/token_endpoint.h"
+#include "scopereg/audit/audit_sink.h"
+#include "scopereg/audit/audit_writer.h"
 #include "scopereg/auth/access_admin.h"
 #include "scopereg/auth/auth_state.h"
 #include "scopereg/auth/scope_map.h"
 #include "scopereg/auth/token_service.h"
 #include "scopereg/auth/usage_recorder.h"
 #include "scopereg/core/log.h"
+#include "scopereg/core/metrics.h"
 #include "scopereg/http/server.h"
 #include "scopereg/metadata/sqlite/sqlite_access_store.h"
 #include "scopereg/metadata/sqlite/sqlite_audit_log.h"
@@ -61,10 +66,22 @@ struct App::Impl {
   const Clock* clock;
   std::unique_ptr<DataDirLock> lock;
   std::unique_ptr<metadata::SqliteMetadataStore> metadata;
-  // The audit trail, in the metadata database. Management events reach it
-  // through the AccessStore (in the transaction of their change).
-  std::unique_ptr<audit::AuditLog> audit_store;
   std::unique_ptr<storage::FsBlobStore> blobs;
+
+  // Audit and metrics. Declared before everything that reports to them, so
+  // they are destroyed after it.
+  metrics::Registry metrics_registry;
+  std::unique_ptr<api::ServerMetrics> metrics;  // null with metrics.enabled=false
+  // The audit trail, in the metadata database (SqliteAuditLog): the writer
+  // appends data-plane events, management events reach it through the
+  // AccessStore (in the transaction of their change), the management API
+  // and retention read and delete.
+  std::unique_ptr<audit::AuditLog> audit_store;
+  std::unique_ptr<audit::AuditLog> audit_decorated;  // tests: fault injection around audit_store
+  audit::AuditLog* audit_log = nullptr;              // what the writer and retention use
+  AuditLogDecorator audit_decorator;
+  std::unique_ptr<audit::AuditWriter> audit_writer;  // null with audit.enabled=false
+  std::unique_ptr<api::ManagementAuditForwarder> management_audit;
   std::unique_ptr<api::EventSink> events;
 
   // The access model (auth.mode=token).
@@ -84,6 +101,7 @@ struct App::Impl {
   std::mutex gc_mu;  // one GC run at a time
   std::thread gc_thread;
   std::thread usage_thread;
+  std::thread retention_thread;
   std::mutex stop_mu;
   std::condition_variable stop_cv;
   bool stopping = false;
@@ -91,7 +109,10 @@ struct App::Impl {
 
   void GcLoop();
   void UsageLoop();
+  void RetentionLoop();
+  Result<std::size_t> ApplyRetention();
   void LogRequest(const http::Completion& c) const;
+  Status StartAudit();
   Status StartAuth();
 };
 
@@ -138,7 +159,7 @@ Status App::Start() {
   SCOPEREG_ASSIGN_OR_RETURN(im.audit_store, metadata::SqliteAuditLog::Create(im.metadata->database()));
   SCOPEREG_ASSIGN_OR_RETURN(im.blobs, storage::FsBlobStore::Open(cfg.ResolvedStorageRoot(), *im.clock));
 
-  im.events = std::make_unique<api::NullEventSink>();
+  SCOPEREG_RETURN_IF_ERROR(im.StartAudit());
   if (cfg.auth_mode == "none") {
     im.access = std::make_unique<api::AllowAllAccessController>();
     log::Warn("authentication is disabled (auth.mode=none): anyone who can reach this port can push, pull "
@@ -164,6 +185,7 @@ Status App::Start() {
       return im.token_endpoint->Handle(req, res, route);
     });
   }
+  if (im.metrics) im.registry->SetRouteHandler(api::Route::kMetrics, im.metrics->Handler());
   if (im.management) {
     im.registry->SetRouteHandler(api::Route::kManagement, [&im](http::Request& req, http::Response& res,
                                                                 const api::RouteMatch& route) {
@@ -197,15 +219,33 @@ Status App::Start() {
   so.stall_timeout = cfg.stall_timeout;
   so.shutdown_grace = cfg.shutdown_grace;
   api::Registry* registry = im.registry.get();
+  api::ServerMetrics* server_metrics = im.metrics.get();
   http::Server::CompletionCallback on_complete;
-  if (cfg.access_log) on_complete = [&im](const http::Completion& c) { im.LogRequest(c); };
+  if (cfg.access_log || server_metrics != nullptr) {
+    on_complete = [&im, server_metrics, access_log = cfg.access_log](const http::Completion& c) {
+      if (server_metrics != nullptr) server_metrics->OnRequestComplete(c);
+      if (access_log) im.LogRequest(c);
+    };
+  }
   im.server = std::make_unique<http::Server>(
-      so, [registry](http::Request& req, http::Response& res) { return registry->Handle(req, res); },
+      so,
+      [registry, server_metrics](http::Request& req, http::Response& res) -> http::Task<void> {
+        // Only uploads pay for the extra coroutine frame of the gauge.
+        if (server_metrics != nullptr && api::ServerMetrics::IsUploadRequest(req)) {
+          return server_metrics->TrackUpload(registry->Handle(req, res));
+        }
+        return registry->Handle(req, res);
+      },
       std::move(on_complete));
   SCOPEREG_RETURN_IF_ERROR(im.server->Start());
+  if (server_metrics != nullptr) {
+    http::Server* server = im.server.get();
+    server_metrics->AddInFlight([server] { return static_cast<double>(server->active_requests()); });
+  }
 
   if (cfg.gc_interval.count() > 0) im.gc_thread = std::thread([&im] { im.GcLoop(); });
   if (im.access_store) im.usage_thread = std::thread([&im] { im.UsageLoop(); });
+  if (cfg.audit_retention.count() > 0) im.retention_thread = std::thread([&im] { im.RetentionLoop(); });
   im.started = true;
   log::Info("scopereg serving",
             {{"address", cfg.listen_address},
@@ -226,6 +266,72 @@ void App::Impl::GcLoop() {
       auto r = GarbageCollector(*blobs, *metadata, *clock, o).Run();
       if (!r.ok()) log::Error("online garbage collection failed", {{"status", r.status().ToString()}});
     }
+    lock.lock();
+  }
+}
+
+Status App::Impl::StartAudit() {
+  if (config.metrics_enabled) {
+    metrics = std::make_unique<api::ServerMetrics>(
+        metrics_registry, api::MetricsOptions{config.metrics_public, config.metrics_max_token_labels});
+  }
+  audit_log = audit_store.get();
+  if (audit_decorator) {
+    audit_decorated = audit_decorator(*audit_store);
+    audit_log = audit_decorated.get();
+  }
+  if (config.audit_enabled) {
+    std::vector<std::unique_ptr<audit::AuditSink>> sinks;
+    if (!config.audit_file.empty()) {
+      auto file = audit::OpenJsonLinesFile(config.audit_file);
+      if (!file.ok()) return file.status().WithPrefix("audit.file");
+      sinks.push_back(std::move(file).value());
+    }
+    if (config.audit_syslog) {
+      // Validated with the configuration.
+      const int facility = audit::ParseSyslogFacility(config.audit_syslog_facility).value_or(0);
+      sinks.push_back(audit::OpenSyslog(config.audit_syslog_ident, facility));
+    }
+    audit::AuditWriterOptions wo;
+    wo.queue_capacity = config.audit_queue_capacity;
+    audit_writer = std::make_unique<audit::AuditWriter>(*audit_log, std::move(sinks), wo);
+    management_audit = std::make_unique<api::ManagementAuditForwarder>(*audit_writer);
+    if (metrics) metrics->AddAuditWriter(*audit_writer, wo.queue_capacity);
+  }
+  events = std::make_unique<api::AuditEventSink>(audit_writer.get(), metrics.get(), *clock, config.registry_name);
+  return Status::Ok();
+}
+
+Result<std::size_t> App::Impl::ApplyRetention() {
+  if (config.audit_retention.count() == 0) return std::size_t{0};
+  const Time cutoff = clock->Now() - config.audit_retention;
+  // Bounded steps keep each delete transaction short, so audit appends and
+  // management changes are never blocked for long behind a big backlog.
+  constexpr std::size_t kStep = 5000;
+  std::size_t total = 0;
+  for (;;) {
+    SCOPEREG_ASSIGN_OR_RETURN(std::size_t n, audit_log->DeleteBefore(cutoff, kStep));
+    total += n;
+    if (n < kStep) break;
+    std::unique_lock lock(stop_mu);
+    if (stop_cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return stopping; })) break;
+  }
+  if (total > 0) log::Info("audit retention applied", {{"deleted", total}, {"cutoff", FormatRfc3339(cutoff)}});
+  return total;
+}
+
+void App::Impl::RetentionLoop() {
+  // Once shortly after start (a server restarted daily still gets it), then
+  // hourly: retention is a day-scale setting.
+  std::chrono::seconds wait(60);
+  std::unique_lock lock(stop_mu);
+  for (;;) {
+    if (stop_cv.wait_for(lock, wait, [&] { return stopping; })) return;
+    lock.unlock();
+    if (auto r = ApplyRetention(); !r.ok()) {
+      log::Warn("audit retention failed; will retry", {{"status", r.status().ToString()}});
+    }
+    wait = std::chrono::hours(1);
     lock.lock();
   }
 }
@@ -264,12 +370,12 @@ Status App::Impl::StartAuth() {
 
   auth::AccessAdminOptions ao;
   ao.registry_name = config.registry_name;
-  access_admin = std::make_unique<auth::AccessAdmin>(*access_store, *clock, hasher, ao);
+  access_admin = std::make_unique<auth::AccessAdmin>(*access_store, *clock, hasher, ao, management_audit.get());
   SCOPEREG_ASSIGN_OR_RETURN(bool created, BootstrapOwner(*access_admin, config.InitialOwnerCredentialFile()));
   (void)created;
 
   management = std::make_unique<api::management::ManagementApi>(
-      *access_admin, *clock, api::management::ManagementApiOptions{config.registry_name});
+      *access_admin, *clock, api::management::ManagementApiOptions{config.registry_name}, audit_log);
   token_endpoint = std::make_unique<api::TokenEndpoint>(*auth_state, *token_service, usage, *events, *clock);
   api::TokenAuthOptions tao{config.registry_name, config.public_url};
   access = std::make_unique<api::TokenAccessController>(*auth_state, *token_service, usage, *events, *clock, tao);
@@ -299,13 +405,24 @@ Result<GcReport> App::CollectGarbage(bool dry_run) {
   return GarbageCollector(*im.blobs, *im.metadata, *im.clock, o).Run();
 }
 
-auth::AccessAdmin* App::AccessAdminForTest() { return impl_->access_admin.get(); }
-
-audit::AuditLog* App::AuditLogForTest() { return impl_->audit_store.get(); }
-
 Status App::FlushUsageForTest() {
   if (!impl_->access_store) return Status::FailedPrecondition("auth.mode=none");
   return impl_->usage.Flush(*impl_->access_store);
+}
+
+auth::AccessAdmin* App::AccessAdminForTest() { return impl_->access_admin.get(); }
+
+void App::DecorateAuditLogForTest(AuditLogDecorator decorator) { impl_->audit_decorator = std::move(decorator); }
+
+audit::AuditLog* App::AuditLogForTest() { return impl_->audit_log; }
+
+void App::FlushAuditForTest() {
+  if (impl_->audit_writer) impl_->audit_writer->Flush();
+}
+
+Result<std::size_t> App::ApplyAuditRetentionForTest() {
+  if (!impl_->started) return Status::FailedPrecondition("not started");
+  return impl_->ApplyRetention();
 }
 
 void App::Stop() {
@@ -319,6 +436,10 @@ void App::Stop() {
   if (im.server) im.server->Stop();
   if (im.gc_thread.joinable()) im.gc_thread.join();
   if (im.usage_thread.joinable()) im.usage_thread.join();
+  if (im.retention_thread.joinable()) im.retention_thread.join();
+  // After the server: every request that reported an event has finished,
+  // so the writer's final drain loses nothing.
+  if (im.audit_writer) im.audit_writer->Stop();
   log::Flush();
 }
 

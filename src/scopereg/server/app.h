@@ -2,14 +2,17 @@
 // integration tests run one in-process on port 0 with a FakeClock.
 //
 // Start order: data directory (0700) and its lock file (one process per data
-// directory), metadata store (migrated), blob store, auth state, registry,
-// HTTP server, background tasks (GC, audit flushing). Stop in reverse; Stop
-// lets in-flight requests finish (http.shutdown_grace).
+// directory), metadata store (migrated), blob store, metrics and the audit
+// writer, auth state, registry, HTTP server, background tasks (GC,
+// last-used flushing, audit retention). Stop in reverse; Stop lets
+// in-flight requests finish (http.shutdown_grace), then writes the audit
+// events they queued.
 //
 // Thread safety: Start/Stop/Wait from one controlling thread.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "scopereg/audit/audit_log.h"
@@ -20,6 +23,9 @@
 #include "scopereg/server/garbage_collector.h"
 
 namespace scopereg::server {
+
+// Wraps the audit store, for fault injection in tests.
+using AuditLogDecorator = std::function<std::unique_ptr<audit::AuditLog>(audit::AuditLog& store)>;
 
 class App {
  public:
@@ -48,9 +54,19 @@ class App {
   auth::AccessAdmin* AccessAdminForTest();
   // Writes coalesced last-used data now (tests; the server does it every 2 s).
   Status FlushUsageForTest();
+
+  // Call before Start: the audit writer, retention and the audit API then
+  // use decorator(store) instead of the store.
+  void DecorateAuditLogForTest(AuditLogDecorator decorator);
   // The audit log (SQLite, in the metadata database; management changes are
-  // in it with their caller); null before Start.
+  // in it with their caller), decorated if a decorator was set; null before
+  // Start.
   audit::AuditLog* AuditLogForTest();
+  // Waits until data-plane events queued so far are written (or dropped).
+  void FlushAuditForTest();
+  // Applies audit.retention now (the server does it hourly); returns how
+  // many events were deleted.
+  Result<std::size_t> ApplyAuditRetentionForTest();
 
  private:
   struct Impl;

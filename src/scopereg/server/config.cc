@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 
+#include "scopereg/audit/audit_sink.h"
 #include "scopereg/core/log.h"
 #include "scopereg/core/strings.h"
 
@@ -168,6 +169,42 @@ const std::vector<Key>& Keys() {
        "Anonymous access, off by default. YAML: a list of {repository: PATTERN, actions: [...]}; "
        "env/--set: 'pattern:action,action;pattern:action'.",
        SetAnonymous},
+      {"audit.enabled", "bool", "true",
+       "Record data-plane audit events (pulls, pushes, deletes, logins). Management events are always "
+       "recorded, in the same transaction as the change.",
+       Bool(&Config::audit_enabled, "audit.enabled")},
+      {"audit.file", "path", "(none)",
+       "Also append every audit event as one JSON line to this file (0600, fdatasync per batch, reopened "
+       "after logrotate moves it).",
+       String(&Config::audit_file)},
+      {"audit.syslog", "bool", "false", "Also send every audit event to syslog as a JSON message.",
+       Bool(&Config::audit_syslog, "audit.syslog")},
+      {"audit.syslog_facility", "auth|authpriv|daemon|user|local0..local7", "authpriv",
+       "Syslog facility of audit messages.",
+       [](Config& c, const std::string& v) {
+         if (!audit::ParseSyslogFacility(v)) {
+           return Bad("audit.syslog_facility", "expected auth, authpriv, daemon, user or local0..local7", v);
+         }
+         c.audit_syslog_facility = v;
+         return Status::Ok();
+       }},
+      {"audit.syslog_ident", "string", "scopereg", "Syslog ident (program name) of audit messages.",
+       String(&Config::audit_syslog_ident)},
+      {"audit.retention", "duration", "90d",
+       "Audit events older than this are deleted (hourly, in bounded steps); 0 keeps them forever.",
+       Seconds(&Config::audit_retention, "audit.retention")},
+      {"audit.queue_capacity", "int", "65536",
+       "Data-plane audit events held in memory while the writer catches up; beyond it events are dropped "
+       "and counted (scopereg_audit_events_dropped_total).",
+       Number(&Config::audit_queue_capacity, "audit.queue_capacity", 100, 10000000)},
+      {"metrics.enabled", "bool", "true", "Serve Prometheus metrics at /metrics.",
+       Bool(&Config::metrics_enabled, "metrics.enabled")},
+      {"metrics.public", "bool", "false",
+       "Serve /metrics to every client; by default only loopback clients get it (it names tokens).",
+       Bool(&Config::metrics_public, "metrics.public")},
+      {"metrics.max_token_labels", "int", "100",
+       "Distinct identities labelled in scopereg_access_denied_total; the rest count as \"other\".",
+       Number(&Config::metrics_max_token_labels, "metrics.max_token_labels", 0, 100000)},
   };
   return keys;
 }
@@ -293,6 +330,10 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
     SCOPEREG_RETURN_IF_ERROR(key->set(c, value));
   }
   // Cross-field checks.
+  if (!c.audit_enabled && (!c.audit_file.empty() || c.audit_syslog)) {
+    return Status::InvalidArgument(
+        "audit.enabled: false, but audit.file or audit.syslog asks for copies of the events it turns off");
+  }
   if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
     return Status::InvalidArgument(c.tls_cert_file.empty() ? "tls.cert_file: required when tls.key_file is set"
                                                            : "tls.key_file: required when tls.cert_file is set");

@@ -82,6 +82,20 @@ struct Config {
   std::chrono::seconds refresh_token_ttl{24 * 3600};
   std::vector<AnonymousRule> anonymous;  // auth.anonymous: off by default
 
+  // audit.* (docs/adr/0001-audit-failure-policy.md)
+  bool audit_enabled = true;       // data-plane events (management events are always written)
+  std::string audit_file;          // JSON-lines copy; empty: none
+  bool audit_syslog = false;       // syslog copy
+  std::string audit_syslog_facility = "authpriv";
+  std::string audit_syslog_ident = "scopereg";
+  std::chrono::seconds audit_retention{90 * 86400};  // 0: keep forever
+  std::size_t audit_queue_capacity = 65536;
+
+  // metrics.*
+  bool metrics_enabled = true;
+  bool metrics_public = false;  // false: /metrics for loopback clients only
+  std::size_t metrics_max_token_labels = 100;
+
   // Derived paths (filled by Finalize).
   std::string ResolvedStorageRoot() const;
   std::string ResolvedSqlitePath() const;

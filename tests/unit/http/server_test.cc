@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -35,6 +36,33 @@ class FileSource final : public BodySource {
  private:
   int fd_;
   std::uint64_t offset_, size_, pos_ = 0;
+};
+
+// `pieces` reads of `piece` bytes each, then the end, or a failure when
+// `fail` is set; records the thread of each read.
+class PiecesSource final : public BodySource {
+ public:
+  PiecesSource(int pieces, std::size_t piece, bool fail, std::thread::id* reader)
+      : pieces_(pieces), piece_(piece), fail_(fail), reader_(reader) {}
+  std::uint64_t size() const override { return kUnknownSize; }
+  Result<std::size_t> Read(char* buf, std::size_t n) override {
+    *reader_ = std::this_thread::get_id();
+    if (done_ == pieces_) {
+      if (fail_) return Status::Unavailable("store went away");
+      return std::size_t{0};
+    }
+    const std::size_t k = std::min(n, piece_);
+    std::memset(buf, 'a' + done_ % 26, k);
+    ++done_;
+    return k;
+  }
+
+ private:
+  const int pieces_;
+  const std::size_t piece_;
+  const bool fail_;
+  std::thread::id* reader_;
+  int done_ = 0;
 };
 
 class ServerTest : public ::testing::Test {
@@ -78,6 +106,12 @@ class ServerTest : public ::testing::Test {
       int fd = ::open(file_path_.c_str(), O_RDONLY);
       res.SetHeader("Content-Type", "application/octet-stream");
       res.SetBodySource(std::make_unique<FileSource>(fd, 299998, 6));
+    } else if (path == "/pieces" || path == "/pieces-fail") {
+      handler_thread_ = std::this_thread::get_id();
+      res.SetHeader("Content-Type", "application/x-ndjson");
+      res.SetBodySource(std::make_unique<PiecesSource>(3, 100000, path == "/pieces-fail", &reader_thread_));
+    } else if (path == "/correlation-id") {
+      res.SetBody(req.correlation_id());
     } else if (path == "/blocking") {
       int value = 0;
       co_await RunBlocking([&] { value = 42; });
@@ -115,6 +149,7 @@ class ServerTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  std::thread::id handler_thread_, reader_thread_;
   std::string file_path_;
   std::unique_ptr<Server> server_;
   std::string base_;
@@ -155,6 +190,60 @@ TEST_F(ServerTest, SendsFileRegionsWithContentLengthAndHeadHasNoBody) {
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.header("Content-Length"), "6");
   EXPECT_TRUE(head.body.empty());
+}
+
+TEST_F(ServerTest, ABodyOfUnknownSizeIsChunkedAndReadOffTheConnectionThread) {
+  HttpClient client;
+  ASSERT_OK_AND_ASSIGN(auto res, client.Send({"GET", base_ + "/pieces"}));
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.header("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(res.header("Content-Length"), "");
+  EXPECT_EQ(res.body, std::string(100000, 'a') + std::string(100000, 'b') + std::string(100000, 'c'));
+  EXPECT_NE(reader_thread_, handler_thread_);
+  // The connection stays usable after the terminating chunk.
+  ASSERT_OK_AND_ASSIGN(auto again, client.Send({"GET", base_ + "/pieces"}));
+  EXPECT_EQ(again.body.size(), 300000u);
+  ASSERT_OK_AND_ASSIGN(auto head, client.Send({"HEAD", base_ + "/pieces"}));
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+}
+
+TEST_F(ServerTest, AChunkedBodyThatFailsIsCutOffWithoutItsLastChunk) {
+  const std::string raw = RawExchange("GET /pieces-fail HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(raw.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << raw.substr(0, 200);
+  EXPECT_NE(raw.find(std::string(1000, 'c')), std::string::npos);
+  EXPECT_EQ(raw.find("\r\n0\r\n\r\n"), std::string::npos);  // no terminating chunk
+  HttpClient client;
+  EXPECT_FALSE(client.Send({"GET", base_ + "/pieces-fail"}).ok());
+}
+
+TEST_F(ServerTest, AChunkedBodyToAnHttp10ClientEndsWithTheConnection) {
+  const std::string raw = RawExchange("GET /pieces HTTP/1.0\r\n\r\n");
+  const std::size_t end_of_head = raw.find("\r\n\r\n");
+  ASSERT_NE(end_of_head, std::string::npos);
+  const std::string head = raw.substr(0, end_of_head);
+  EXPECT_EQ(head.find("Transfer-Encoding"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  EXPECT_EQ(raw.size() - end_of_head - 4, 300000u);
+}
+
+TEST_F(ServerTest, CorrelationIdsAreUniqueAndGrowWithTime) {
+  HttpClient client;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto res, client.Send({"GET", base_ + "/correlation-id"}));
+    ASSERT_EQ(res.body.size(), 32u);
+    EXPECT_EQ(res.body.find_first_not_of("0123456789abcdef"), std::string::npos) << res.body;
+    ids.push_back(res.body);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  // Later requests sort after earlier ones (the audit log's index stays
+  // append-mostly), and the random part keeps ids of one instant apart.
+  EXPECT_LT(ids[0], ids[1]);
+  EXPECT_LT(ids[1], ids[2]);
+  ASSERT_OK_AND_ASSIGN(auto a, client.Send({"GET", base_ + "/correlation-id"}));
+  ASSERT_OK_AND_ASSIGN(auto b, client.Send({"GET", base_ + "/correlation-id"}));
+  EXPECT_NE(a.body, b.body);
 }
 
 TEST_F(ServerTest, RunBlockingResumesTheHandler) {

@@ -24,6 +24,7 @@ struct Deps {
   auth::AccessAdmin& admin;
   const Clock& clock;
   const ManagementApiOptions& options;
+  audit::AuditLog* audit;  // null: the audit endpoints answer 404
 };
 
 // One authenticated request matched to an endpoint.
@@ -163,5 +164,8 @@ http::Task<void> DeleteOperator(const Deps& d, Call& c);
 
 http::Task<void> WhoAmI(const Deps& d, Call& c);
 http::Task<void> Export(const Deps& d, Call& c);
+
+http::Task<void> ListAuditEvents(const Deps& d, Call& c);
+http::Task<void> ExportAuditEvents(const Deps& d, Call& c);
 
 }  // namespace scopereg::api::management::internal

@@ -74,6 +74,9 @@ const Endpoint kEndpoints[] = {
 
     {M::kGet, {"whoami"}, std::nullopt, Body::kNone, &internal::WhoAmI},
     {M::kGet, {"export"}, Permission::kRead, Body::kNone, &internal::Export},
+
+    {M::kGet, {"audit"}, Permission::kReadAudit, Body::kNone, &internal::ListAuditEvents},
+    {M::kGet, {"audit", "export"}, Permission::kReadAudit, Body::kNone, &internal::ExportAuditEvents},
 };
 // clang-format on
 
@@ -149,7 +152,8 @@ struct ManagementApi::State {
   auth::AccessAdmin& admin;
   const Clock& clock;
   const ManagementApiOptions options;
-  Deps deps{admin, clock, options};
+  audit::AuditLog* audit;
+  Deps deps{admin, clock, options, audit};
 
   // The authenticated operator, or nullopt after writing the refusal.
   http::Task<std::optional<auth::Caller>> Authenticate(http::Request& req, http::Response& res);
@@ -158,8 +162,9 @@ struct ManagementApi::State {
   http::Task<bool> ReadBody(http::Request& req, http::Response& res, Body kind, Json& body);
 };
 
-ManagementApi::ManagementApi(auth::AccessAdmin& admin, const Clock& clock, ManagementApiOptions options)
-    : state_(new State{admin, clock, std::move(options)}) {}
+ManagementApi::ManagementApi(auth::AccessAdmin& admin, const Clock& clock, ManagementApiOptions options,
+                             audit::AuditLog* audit_log)
+    : state_(new State{admin, clock, std::move(options), audit_log}) {}
 
 ManagementApi::~ManagementApi() = default;
 

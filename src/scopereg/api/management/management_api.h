@@ -7,7 +7,7 @@
 //
 // Wiring (server start-up, after AccessAdmin exists):
 //
-//   api::management::ManagementApi management(admin, clock, {config.registry_name});
+//   api::management::ManagementApi management(admin, clock, {config.registry_name}, &audit_log);
 //   registry.SetRouteHandler(api::Route::kManagement,
 //       [&management](http::Request& req, http::Response& res, const api::RouteMatch& route) {
 //         return management.Handle(req, res, route);
@@ -31,9 +31,11 @@
 // response has `Cache-Control: no-store`. Nothing from the Authorization
 // header or a response body is logged.
 //
-// Management audit events are not written from here: the AccessStore
-// records each change AccessAdmin makes, in the change's own transaction
-// (auth/access_store.h); AccessAdmin's AccessChangeObserver gets copies.
+// The audit trail is read here (GET /api/v1/audit, GET /api/v1/audit/export;
+// permission read-audit) and never written: the AccessStore records each
+// change AccessAdmin makes, in the change's own transaction
+// (auth/access_store.h; AccessAdmin's AccessChangeObserver gets copies),
+// and no endpoint edits or deletes events.
 //
 // Cost note: a token's last-used data is one AccessStore::GetTokenUsage
 // call per token (the store has no batch read), so GET /api/v1/tokens with
@@ -50,6 +52,7 @@
 #include <string>
 
 #include "scopereg/api/routes.h"
+#include "scopereg/audit/audit_log.h"
 #include "scopereg/auth/access_admin.h"
 #include "scopereg/core/clock.h"
 #include "scopereg/http/message.h"
@@ -68,8 +71,10 @@ struct ManagementApiOptions {
 
 class ManagementApi {
  public:
-  // `admin` and `clock` must outlive this object.
-  ManagementApi(auth::AccessAdmin& admin, const Clock& clock, ManagementApiOptions options);
+  // `admin`, `clock` and `audit_log` must outlive this object. Without an
+  // audit log (null) the audit endpoints answer 404.
+  ManagementApi(auth::AccessAdmin& admin, const Clock& clock, ManagementApiOptions options,
+                audit::AuditLog* audit_log = nullptr);
   ~ManagementApi();
   ManagementApi(const ManagementApi&) = delete;
   ManagementApi& operator=(const ManagementApi&) = delete;

@@ -68,19 +68,4 @@ Result<audit::AuditEvent> ReadAuditEvent(const Statement& s) {
   return e;
 }
 
-audit::AuditEvent ManagementEvent(const auth::AccessChange& change) {
-  audit::AuditEvent e;
-  e.time = change.time;
-  e.category = audit::Category::kManagement;
-  e.operation = auth::ChangeOperationName(change.operation);
-  e.identity = change.caller.id;
-  e.identity_kind = change.caller.is_system() ? "system" : "operator";
-  e.success = true;
-  e.target = change.target;
-  e.detail = change.detail;
-  e.client_address = change.caller.client_address;
-  e.correlation_id = change.caller.correlation_id;
-  return e;
-}
-
 }  // namespace scopereg::metadata::sqlite

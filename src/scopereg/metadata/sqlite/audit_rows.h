@@ -28,11 +28,6 @@ Status InsertAuditEvent(Connection& c, const audit::AuditEvent& event);
 // unknown category.
 Result<audit::AuditEvent> ReadAuditEvent(const Statement& s);
 
-// The management event that records `change`: identity is the caller's id,
-// identity_kind "system" for Caller::System() and "operator" otherwise,
-// operation ChangeOperationName(change.operation), always a success.
-audit::AuditEvent ManagementEvent(const auth::AccessChange& change);
-
 // Unix milliseconds, the unit of every time column, and the inverse.
 inline std::int64_t TimeColumn(Time t) { return ToUnixMillis(t); }
 inline Time TimeFromColumn(std::int64_t millis) { return FromUnixMillis(millis); }

@@ -445,7 +445,7 @@ Status StartDelete(Connection& c, const char* revision_sql, std::string_view kin
 
 // Records `change` as the management audit event of the write in progress.
 Status RecordChange(Connection& c, const AccessChange& change) {
-  return sqlite::InsertAuditEvent(c, sqlite::ManagementEvent(change));
+  return sqlite::InsertAuditEvent(c, auth::ManagementAuditEvent(change));
 }
 
 Status Exec(Connection& c, const char* sql, std::string_view key) {

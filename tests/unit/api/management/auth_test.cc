@@ -93,6 +93,8 @@ const EndpointCase kEndpointCases[] = {
     {"DELETE", "/api/v1/operators/nobody", "", auth::OperatorPermission::kManageOperators},
     {"GET", "/api/v1/whoami", "", std::nullopt},
     {"GET", "/api/v1/export", "", auth::OperatorPermission::kRead},
+    {"GET", "/api/v1/audit", "", auth::OperatorPermission::kReadAudit},
+    {"GET", "/api/v1/audit/export", "", auth::OperatorPermission::kReadAudit},
 };
 
 TEST_F(ManagementApiTest, EveryEndpointEnforcesItsPermissionForEveryRole) {

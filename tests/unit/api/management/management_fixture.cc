@@ -33,7 +33,7 @@ void ManagementApiTest::SetUp() {
       admin_->CreateOperator(system, "tadmin", auth::OperatorRole::kTokenAdmin, "").value().secret_line;
   auditor_ = admin_->CreateOperator(system, "audit", auth::OperatorRole::kAuditor, "").value().secret_line;
 
-  api_ = std::make_unique<ManagementApi>(*admin_, clock_, ManagementApiOptions{kRegistryName});
+  api_ = std::make_unique<ManagementApi>(*admin_, clock_, ManagementApiOptions{kRegistryName}, &audit_log_);
   http::ServerOptions so;
   so.port = 0;
   so.threads = 2;

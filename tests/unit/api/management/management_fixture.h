@@ -1,6 +1,6 @@
 // A ManagementApi behind a real http::Server on 127.0.0.1:<free port>, over
-// an AccessAdmin with a MemoryAccessStore and a FakeClock, with three
-// operators (one per role) and a small client.
+// an AccessAdmin with a MemoryAccessStore, an audit log in memory and a
+// FakeClock, with three operators (one per role) and a small client.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,6 +17,8 @@
 #include "scopereg/http/client.h"
 #include "scopereg/http/server.h"
 #include "testing/fake_clock.h"
+#include "testing/fault_injecting_audit_log.h"
+#include "testing/memory_audit_log.h"
 
 namespace scopereg::api::management::testing {
 
@@ -60,6 +62,9 @@ class ManagementApiTest : public ::testing::Test {
   auth::MemoryAccessStore store_;
   std::shared_ptr<const auth::PasswordHasher> hasher_;
   std::unique_ptr<auth::AccessAdmin> admin_;
+  // The audit log the API reads (tests append to audit_store_ directly).
+  ::scopereg::testing::MemoryAuditLog audit_store_;
+  ::scopereg::testing::FaultInjectingAuditLog audit_log_{audit_store_};
   std::unique_ptr<ManagementApi> api_;
   std::unique_ptr<http::Server> server_;
   std::string base_;
