@@ -463,6 +463,49 @@ TEST_F(CliTest, EmergencyDisableOfOneToken) {
   EXPECT_EQ(Pull("depot-eu", eu, "depot/app", digest), 200);
 }
 
+// Who pulled this image, and what changed in access: audit list and export.
+TEST_F(CliTest, AuditListAndExportAnswerWhoPulled) {
+  const std::string digest = Publish("depot/audited", "v1");
+  const std::string pw = CreateToken({"--name", "depot-reader", "--repository", "depot/audited", "content/read",
+                                      "--password1"});
+  ASSERT_EQ(Pull("depot-reader", pw, "depot/audited", digest), 200);
+  ASSERT_EQ(Pull("depot-reader", pw, "depot/audited", "v1"), 200);
+  app_->FlushAuditForTest();
+
+  CliRun pulls = Cli({"audit", "list", "--identity", "depot-reader", "--operation", "pull", "-o", "json"});
+  ASSERT_EQ(pulls.code, 0) << pulls.err;
+  json events = json::parse(pulls.out);
+  ASSERT_EQ(events.size(), 2u) << pulls.out;
+  for (const json& e : events) {
+    EXPECT_EQ(e["repository"], "depot/audited");
+    EXPECT_EQ(e["digest"], digest);
+    EXPECT_EQ(e["success"], true);
+  }
+  CliRun table = Cli({"audit", "list", "--repository", "depot/audited", "--operation", "pull", "-o", "table"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("depot-reader"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("IDENTITY"), std::string::npos) << table.out;
+
+  CliRun changes = Cli({"audit", "export", "--category", "management"});
+  ASSERT_EQ(changes.code, 0) << changes.err;
+  std::istringstream lines(changes.out);
+  std::string line;
+  int creates = 0, n = 0;
+  while (std::getline(lines, line)) {
+    json e = json::parse(line);
+    ++n;
+    EXPECT_EQ(e["category"], "management");
+    if (e["operation"] == "token.create" && e["target"] == "depot-reader") ++creates;
+    EXPECT_EQ(line.find(pw), std::string::npos) << "a password in the audit trail";
+  }
+  EXPECT_GE(n, 3);  // the scope map and the two tokens at least
+  EXPECT_EQ(creates, 1);
+
+  CliRun bad = Cli({"audit", "list", "--from", "yesterday"});
+  EXPECT_EQ(bad.code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("--from"), std::string::npos) << bad.err;
+}
+
 // Vendor offboarding: disable, confirm nothing still uses it, delete, keep the evidence.
 TEST_F(CliTest, VendorOffboarding) {
   const std::string pw =

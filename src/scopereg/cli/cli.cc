@@ -11,6 +11,7 @@ void AddCliCommands(CLI::App& app, CliContext& ctx, int* exit_code) {
   AddScopeMapCommands(app, ctx, exit_code);
   AddAdminUserCommands(app, ctx, exit_code);
   AddStateCommands(app, ctx, exit_code);
+  AddAuditCommands(app, ctx, exit_code);
 }
 
 int ParseAndRun(CLI::App& app, int argc, const char* const* argv, CliContext& ctx, const int* exit_code) {

@@ -13,6 +13,7 @@ void AddTokenCommands(CLI::App& app, CliContext& ctx, int* exit_code);     // to
 void AddScopeMapCommands(CLI::App& app, CliContext& ctx, int* exit_code);  // scope-map ...
 void AddAdminUserCommands(CLI::App& app, CliContext& ctx, int* exit_code); // admin-user ...
 void AddStateCommands(CLI::App& app, CliContext& ctx, int* exit_code);     // export, diff
+void AddAuditCommands(CLI::App& app, CliContext& ctx, int* exit_code);     // audit list, audit export
 
 // `token review`, added to the `token` group by AddTokenCommands.
 void AddReviewCommand(CLI::App* token, CliContext& ctx, int* exit_code);
